@@ -1,0 +1,134 @@
+//! The HTTP API: routing, envelopes, request ids, authentication, and the translation
+//! between requests and engine calls.
+
+mod body;
+mod history;
+mod instances;
+mod middleware;
+mod response;
+mod workflows;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use interactor_client::model::ErrorCode;
+
+use crate::engine::{CallContext, Engine};
+pub(crate) use middleware::RequestJournal;
+use response::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) engine: Engine,
+    pub(crate) dev_token: Arc<str>,
+    pub(crate) journal: Arc<RequestJournal>,
+}
+
+/// The request's identity and tracing context, set by the middleware.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestContext {
+    pub(crate) request_id: String,
+    pub(crate) traceparent: Option<String>,
+    pub(crate) actor: Option<String>,
+}
+
+impl RequestContext {
+    pub(crate) fn call(&self) -> CallContext {
+        CallContext {
+            request_id: Some(self.request_id.clone()),
+            traceparent: self.traceparent.clone(),
+            actor: self.actor.clone(),
+        }
+    }
+}
+
+/// The whole router: `/api/v1`, `/health`, and the fallbacks.
+pub(crate) fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/workflows", post(workflows::create).get(workflows::list))
+        .route("/workflows/validate", post(workflows::validate))
+        .route("/workflows/instances", get(instances::list))
+        .route("/workflows/instances/{id}", get(instances::get))
+        .route("/workflows/instances/{id}/resume", post(instances::resume))
+        .route("/workflows/instances/{id}/cancel", post(instances::cancel))
+        .route("/workflows/errors", get(history::errors))
+        .route("/workflows/instances/{id}/history", get(history::history))
+        .route(
+            "/workflows/instances/{id}/events/{evt}",
+            get(history::event),
+        )
+        .route("/workflows/instances/{id}/threads", get(instances::threads))
+        .route(
+            "/workflows/instances/{id}/threads/{tid}/resume",
+            post(instances::resume_thread),
+        )
+        .route(
+            "/workflows/{name}/versions",
+            get(workflows::versions).post(workflows::add_version),
+        )
+        .route(
+            "/workflows/{name}/versions/{id}/publish",
+            post(workflows::publish),
+        )
+        .route("/workflows/{name}/instances", post(instances::create))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::authenticate,
+        ));
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/health", get(health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_context,
+        ))
+        .with_state(state)
+}
+
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "timestamp": state.engine.clock().now(),
+    }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        format!("No route for {}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::Unknown("method_not_allowed".to_owned()),
+        format!("{} is not allowed on {}", method, uri.path()),
+    )
+}
+
+/// Runs blocking engine work off the async executor.
+pub(crate) async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, crate::engine::EngineError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(err) => {
+            tracing::error!(error = %err, "engine task ended abnormally");
+            Err(ApiError::internal(
+                "The engine failed while handling the request",
+            ))
+        }
+    }
+}

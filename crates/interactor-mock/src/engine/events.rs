@@ -1,0 +1,20 @@
+//! Events the engine emits for webhook deliveries.
+
+use interactor_client::model::{Instance, WebhookEventType};
+
+/// Something that happened to an instance, with the instance as it stood right after.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineEvent {
+    /// Which event.
+    pub kind: WebhookEventType,
+    /// The instance when the event happened.
+    pub instance: Instance,
+}
+
+/// Receives the engine's events. Called after the operation that caused them committed,
+/// outside every engine lock, so an implementation may take its time (but should hand
+/// slow work to a task of its own).
+pub trait EventSink: Send + Sync {
+    /// Takes one event.
+    fn publish(&self, event: EngineEvent);
+}

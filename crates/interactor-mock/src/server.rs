@@ -1,0 +1,198 @@
+//! [`MockServer`]: the mock served over HTTP on a local port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::{self, AppState, RequestJournal};
+use crate::clock::Clock;
+use crate::engine::{Engine, EngineConfig};
+use crate::script::ScriptLimits;
+
+/// The token the mock accepts unless told otherwise.
+pub const DEFAULT_DEV_TOKEN: &str = "dev_token";
+
+/// Settings for a [`MockServer`], built with [`MockServer::builder`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct MockServerBuilder {
+    addr: SocketAddr,
+    dev_token: String,
+    clock: Clock,
+    script_limits: ScriptLimits,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dev_token: DEFAULT_DEV_TOKEN.to_owned(),
+            clock: Clock::system(),
+            script_limits: ScriptLimits::default(),
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The bearer token that never expires and may do everything (default `dev_token`).
+    pub fn dev_token(mut self, token: impl Into<String>) -> Self {
+        self.dev_token = token.into();
+        self
+    }
+
+    /// The clock the mock reads (default: the system clock, adjustable at run time).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Limits for script logic (default: 5 s, 16 MiB, as the platform).
+    pub fn script_limits(mut self, limits: ScriptLimits) -> Self {
+        self.script_limits = limits;
+        self
+    }
+
+    /// Binds the address and starts serving in a background task.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be bound.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let engine = Engine::new(
+            self.clock,
+            EngineConfig {
+                script_limits: self.script_limits,
+            },
+        );
+        let state = AppState {
+            engine: engine.clone(),
+            dev_token: Arc::from(self.dev_token.as_str()),
+            journal: Arc::new(RequestJournal::default()),
+        };
+        let app = api::router(state.clone());
+
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = signal.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::error!(error = %err, "mock server stopped with an error");
+            }
+        });
+        tracing::debug!(%addr, "mock server listening");
+
+        Ok(MockServer {
+            addr,
+            dev_token: self.dev_token,
+            state,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+}
+
+/// An Interactor server running in this process, for tests.
+///
+/// Each server has its own state and port, so tests can run side by side. Dropping the
+/// server stops it.
+///
+/// ```no_run
+/// # async fn demo() {
+/// let server = interactor_mock::MockServer::start().await;
+/// println!("API at {}", server.api_url());
+/// # }
+/// ```
+pub struct MockServer {
+    addr: SocketAddr,
+    dev_token: String,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a server with the default settings on a free local port.
+    ///
+    /// # Panics
+    ///
+    /// When no local port can be bound, which leaves a test nothing to do.
+    pub async fn start() -> Self {
+        match Self::builder().start().await {
+            Ok(server) => server,
+            Err(err) => panic!("the mock server could not bind a local port: {err}"),
+        }
+    }
+
+    /// Settings for a server.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://HOST:PORT/api/v1`, the base URL of the client.
+    pub fn api_url(&self) -> String {
+        format!("{}/api/v1", self.base_url())
+    }
+
+    /// The token the server accepts.
+    pub fn dev_token(&self) -> &str {
+        &self.dev_token
+    }
+
+    /// The engine behind the server, for direct inspection and control.
+    pub fn engine(&self) -> &Engine {
+        &self.state.engine
+    }
+
+    /// The mock's clock.
+    pub fn clock(&self) -> &Clock {
+        self.state.engine.clock()
+    }
+
+    /// Stops accepting requests and waits for those under way to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
