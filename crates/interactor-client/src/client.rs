@@ -109,7 +109,9 @@ impl Client {
 ///
 /// let client = Client::builder()
 ///     .base_url("http://127.0.0.1:4747/api/v1/")
-///     .client_credentials(ClientCredentials::new("my_client", "my_secret").scope("workflows:read"))
+///     .client_credentials(
+///         ClientCredentials::new("my_client", "my_secret").scope("workflows:read"),
+///     )
 ///     .timeout(Duration::from_secs(10))
 ///     .deadline(Duration::from_secs(60))
 ///     .retry(RetryConfig::default().max_retries(5))

@@ -65,7 +65,10 @@ pub enum Error {
         attempts: u32,
     },
     /// A success response did not have the expected shape.
-    #[error("could not decode the response (HTTP {status}){}", request_suffix(request_id.as_deref()))]
+    #[error(
+        "could not decode the response (HTTP {status}){}",
+        request_suffix(request_id.as_deref())
+    )]
     Decode {
         /// HTTP status.
         status: u16,

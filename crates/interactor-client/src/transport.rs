@@ -104,7 +104,15 @@ impl Transport {
                 });
             }
 
-            let auth = self.auth.header().await?;
+            let auth = match tokio::time::timeout(remaining, self.auth.header()).await {
+                Ok(auth) => auth?,
+                Err(_elapsed) => {
+                    return Err(Error::Timeout {
+                        elapsed: started.elapsed(),
+                        attempts: attempts - 1,
+                    });
+                }
+            };
             let attempt_span = tracing::debug_span!(
                 "attempt",
                 attempt = attempts,
@@ -182,7 +190,16 @@ impl Transport {
 
         let response = request.send().await?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        // A success needs only its request id; failures keep every header (rate limits).
+        let headers = if response.status().is_success() {
+            let mut kept = HeaderMap::new();
+            if let Some(id) = response.headers().get(REQUEST_ID) {
+                kept.insert(REQUEST_ID, id.clone());
+            }
+            kept
+        } else {
+            response.headers().clone()
+        };
         let body = response.bytes().await?;
         Ok(Answer {
             status,

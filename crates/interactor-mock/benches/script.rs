@@ -59,6 +59,18 @@ fn script_step(c: &mut Criterion) {
         b.iter(|| black_box(bare(&runtime, REQUEST_SCRIPT, &input())));
     });
 
+    group.bench_function("ctx_only", |b| {
+        b.iter(|| { let c = Context::full(&runtime).unwrap(); c.with(|ctx| { black_box(ctx.globals()); }); });
+    });
+    group.bench_function("ctx_prelude_parse", |b| {
+        b.iter(|| { let c = Context::full(&runtime).unwrap(); c.with(|ctx| { let f: Function<'_> = ctx.eval(include_str!("../src/script/prelude.js")).unwrap(); black_box(f); }); });
+    });
+    group.bench_function("ctx_prelude_run", |b| {
+        b.iter(|| { let c = Context::full(&runtime).unwrap(); c.with(|ctx| { let f: Function<'_> = ctx.eval(include_str!("../src/script/prelude.js")).unwrap(); let sink = Function::new(ctx.clone(), |_l: String| {}).unwrap(); let r: Function<'_> = f.call((sink, 1e6, 65536.0)).unwrap(); black_box(r); }); });
+    });
+    group.bench_function("ctx_gc", |b| {
+        b.iter(|| { let c = Context::full(&runtime).unwrap(); c.with(|ctx| { black_box(ctx.globals()); }); drop(c); runtime.run_gc(); });
+    });
     group.finish();
 }
 

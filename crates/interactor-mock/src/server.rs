@@ -7,10 +7,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::api::{self, AppState, RequestJournal};
+use crate::api::{self, AppState, Faults, RequestJournal};
+use crate::config::MockConfig;
+use crate::auth::{Auth, DEFAULT_TOKEN_TTL_SECONDS};
 use crate::clock::Clock;
 use crate::engine::{Engine, EngineConfig};
+use crate::idempotency::IdempotencyStore;
+use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::script::ScriptLimits;
+use crate::webhooks::{WebhookConfig, Webhooks};
 
 /// The token the mock accepts unless told otherwise.
 pub const DEFAULT_DEV_TOKEN: &str = "dev_token";
@@ -22,7 +27,10 @@ pub struct MockServerBuilder {
     addr: SocketAddr,
     dev_token: String,
     clock: Clock,
-    script_limits: ScriptLimits,
+    rate_limits: RateLimits,
+    token_ttl_seconds: u64,
+    engine: EngineConfig,
+    config: MockConfig,
 }
 
 impl Default for MockServerBuilder {
@@ -31,7 +39,10 @@ impl Default for MockServerBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             dev_token: DEFAULT_DEV_TOKEN.to_owned(),
             clock: Clock::system(),
-            script_limits: ScriptLimits::default(),
+            rate_limits: RateLimits::default(),
+            token_ttl_seconds: DEFAULT_TOKEN_TTL_SECONDS,
+            engine: EngineConfig::default(),
+            config: MockConfig::default(),
         }
     }
 }
@@ -57,32 +68,78 @@ impl MockServerBuilder {
 
     /// Limits for script logic (default: 5 s, 16 MiB, as the platform).
     pub fn script_limits(mut self, limits: ScriptLimits) -> Self {
-        self.script_limits = limits;
+        self.engine.script_limits = limits;
         self
     }
 
-    /// Binds the address and starts serving in a background task.
+    /// Active instances one namespace may have (default 10,000).
+    pub fn max_active_per_namespace(mut self, limit: usize) -> Self {
+        self.engine.max_active_per_namespace = limit;
+        self
+    }
+
+    /// What to load at start-up and on every reset. Its limits override the builder's.
+    pub fn config(mut self, config: MockConfig) -> Self {
+        if let Some(limits) = config.limits.rate_limits {
+            self.rate_limits = limits;
+        }
+        if let Some(ttl) = config.limits.token_ttl_seconds {
+            self.token_ttl_seconds = ttl;
+        }
+        if let Some(max) = config.limits.max_active_instances_per_namespace {
+            self.engine.max_active_per_namespace = max;
+        }
+        self.config = config;
+        self
+    }
+
+    /// Rate limits per account and minute (default: the platform's 1000 reads, 100 writes,
+    /// 50 instance creations).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// Switches rate limiting off (the headers are still sent).
+    pub fn no_rate_limits(mut self) -> Self {
+        self.rate_limits.enabled = false;
+        self
+    }
+
+    /// Lifetime of issued access tokens (default 3600 s).
+    pub fn token_ttl_seconds(mut self, seconds: u64) -> Self {
+        self.token_ttl_seconds = seconds;
+        self
+    }
+
+    /// Binds the address, loads the config, and starts serving in a background task.
     ///
     /// # Errors
     ///
-    /// When the address cannot be bound.
+    /// When the address cannot be bound, or a workflow of the config is invalid.
     pub async fn start(self) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let engine = Engine::new(
-            self.clock,
-            EngineConfig {
-                script_limits: self.script_limits,
-            },
-        );
+        let engine = Engine::new(self.clock.clone(), self.engine);
+        let webhooks = Webhooks::new(self.clock.clone(), WebhookConfig::default());
+        engine.set_event_sink(Arc::new(webhooks.clone()));
         let state = AppState {
             engine: engine.clone(),
-            dev_token: Arc::from(self.dev_token.as_str()),
+            auth: Arc::new(Auth::new(self.clock.clone(), &self.dev_token, self.token_ttl_seconds)),
+            limiter: Arc::new(RateLimiter::new(self.clock.clone(), self.rate_limits)),
+            idempotency: IdempotencyStore::new(self.clock.clone()),
+            faults: Arc::new(Faults::default()),
             journal: Arc::new(RequestJournal::default()),
+            webhooks: webhooks.clone(),
+            config: Arc::new(self.config),
         };
+        state.config.apply(&state.engine, &state.auth).map_err(|err| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("config: {err}"))
+        })?;
         let app = api::router(state.clone());
 
         let (shutdown, signal) = oneshot::channel::<()>();
+        let dispatcher = webhooks.spawn_dispatcher();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = signal.await;
@@ -90,6 +147,7 @@ impl MockServerBuilder {
             if let Err(err) = serve.await {
                 tracing::error!(error = %err, "mock server stopped with an error");
             }
+            dispatcher.stop().await;
         });
         tracing::debug!(%addr, "mock server listening");
 
@@ -168,9 +226,24 @@ impl MockServer {
         &self.dev_token
     }
 
+    /// Clients and tokens.
+    pub fn auth(&self) -> &Auth {
+        &self.state.auth
+    }
+
+    /// The rate limiter.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.state.limiter
+    }
+
     /// The engine behind the server, for direct inspection and control.
     pub fn engine(&self) -> &Engine {
         &self.state.engine
+    }
+
+    /// Webhook subscriptions and deliveries.
+    pub fn webhooks(&self) -> &Webhooks {
+        &self.state.webhooks
     }
 
     /// The mock's clock.

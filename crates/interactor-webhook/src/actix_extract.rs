@@ -6,7 +6,9 @@
 //! applies the replay guard when one is configured, and hands the handler the typed event
 //! and its metadata. [`Error`] implements `ResponseError`: a rejected delivery gets 401,
 //! 400 or 413 and the JSON body `{"error": {"code": ..., "message": ...}}`. Without a
-//! registered verifier the extractor answers 500.
+//! registered verifier the extractor answers 500. To answer rejections yourself, extract
+//! `Result<VerifiedDelivery, actix_web::Error>` and downcast with
+//! `error.as_error::<interactor_webhook::Error>()`.
 //!
 //! # Examples
 //!
@@ -81,7 +83,7 @@ impl FromRequest for VerifiedDelivery {
                     let delivery_id = headers
                         .get(header::DELIVERY)
                         .and_then(|value| value.to_str().ok());
-                    crate::log_rejection(&error, delivery_id);
+                    crate::error::log_rejection(&error, delivery_id);
                     return Err(error.into());
                 }
             };

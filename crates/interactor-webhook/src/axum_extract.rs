@@ -37,7 +37,8 @@
 //! ```
 //!
 //! With a larger application state, implement `FromRef<AppState> for Verifier` (or derive
-//! it with axum's `FromRef` macro) and the extractor finds the verifier there.
+//! it with axum's `FromRef` macro) and the extractor finds the verifier there. To answer
+//! rejections yourself, extract `Result<VerifiedDelivery, interactor_webhook::Error>`.
 
 use std::pin::Pin;
 
@@ -75,7 +76,7 @@ where
                     .headers
                     .get(header::DELIVERY)
                     .and_then(|value| value.to_str().ok());
-                crate::log_rejection(&error, delivery_id);
+                crate::error::log_rejection(&error, delivery_id);
                 return Err(error);
             }
         };

@@ -179,6 +179,29 @@ impl Error {
     }
 }
 
+/// Logs a rejected delivery: at warn for a bad signature or a replay (someone may be
+/// probing the endpoint), at debug for everything else.
+pub(crate) fn log_rejection(error: &Error, delivery_id: Option<&str>) {
+    match error {
+        Error::SignatureMismatch | Error::Replayed => tracing::warn!(
+            target: crate::LOG_TARGET,
+            delivery_id,
+            code = error.code(),
+            status = error.http_status(),
+            error = %error,
+            "webhook delivery rejected"
+        ),
+        _ => tracing::debug!(
+            target: crate::LOG_TARGET,
+            delivery_id,
+            code = error.code(),
+            status = error.http_status(),
+            error = %error,
+            "webhook delivery rejected"
+        ),
+    }
+}
+
 /// What is wrong with a malformed signature header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -23,7 +23,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// Read access to request headers, so that [`Verifier::verify`](crate::Verifier::verify)
 /// accepts whatever header map a framework hands out.
 ///
-/// Implemented for `http::HeaderMap` (features `axum`), actix-web's `HeaderMap` (feature
+/// Implemented for `http::HeaderMap` (feature `http`, part of `axum`), actix-web's `HeaderMap` (feature
 /// `actix`), slices, arrays and vectors of `(name, value)` pairs, string maps and
 /// [`DeliveryHeaders`](crate::DeliveryHeaders). Names are compared ASCII
 /// case-insensitively; when a header appears more than once, the first value counts.
@@ -84,8 +84,8 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderLookup for BTreeMap<K, V> {
     }
 }
 
-#[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl HeaderLookup for http::HeaderMap {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.get(name).map(http::HeaderValue::as_bytes)

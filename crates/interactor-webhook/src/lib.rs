@@ -34,26 +34,3 @@ pub use verifier::{
 
 /// The `tracing` target of this crate's log events.
 pub const LOG_TARGET: &str = "interactor_webhook";
-
-/// Logs a rejected delivery: at warn for a bad signature or a replay (someone may be
-/// probing the endpoint), at debug for everything else.
-pub(crate) fn log_rejection(error: &Error, delivery_id: Option<&str>) {
-    match error {
-        Error::SignatureMismatch | Error::Replayed => tracing::warn!(
-            target: LOG_TARGET,
-            delivery_id,
-            code = error.code(),
-            status = error.http_status(),
-            error = %error,
-            "webhook delivery rejected"
-        ),
-        _ => tracing::debug!(
-            target: LOG_TARGET,
-            delivery_id,
-            code = error.code(),
-            status = error.http_status(),
-            error = %error,
-            "webhook delivery rejected"
-        ),
-    }
-}

@@ -189,7 +189,7 @@ impl Verifier {
                 let delivery_id = headers
                     .header(header::DELIVERY)
                     .map(String::from_utf8_lossy);
-                crate::log_rejection(error, delivery_id.as_deref());
+                crate::error::log_rejection(error, delivery_id.as_deref());
             }
         }
         result

@@ -68,7 +68,7 @@ impl TokenCache {
             Ok(header) => Ok(header),
             Err(err) => match self.usable_header() {
                 Some(header) => {
-                    tracing::debug!(error = %err, "token refresh failed; the current token is still valid");
+                    tracing::debug!(error = %err, "token refresh failed; keeping the valid token");
                     Ok(header)
                 }
                 None => Err(err),

@@ -78,7 +78,10 @@ macro_rules! wire_enum {
         }
 
         impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            fn deserialize<D>(deserializer: D) -> Result<Self, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+            {
                 let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
                 Ok(Self::from(value))
             }

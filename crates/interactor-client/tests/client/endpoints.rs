@@ -13,7 +13,10 @@ use crate::support::{self, TOKEN, bearer, envelope, instance, received};
 
 fn definition() -> WorkflowDefinition {
     WorkflowDefinition::builder("approval")
-        .state("start", State::action().script("return {}").transition("end"))
+        .state(
+            "start",
+            State::action().script("return {}").transition("end"),
+        )
         .state("end", State::terminal())
         .build()
 }
@@ -36,7 +39,11 @@ async fn create_workflow_posts_the_definition_with_the_token() {
         .mount(&server)
         .await;
 
-    let created = support::client(&server).workflows().create(&definition()).await.unwrap();
+    let created = support::client(&server)
+        .workflows()
+        .create(&definition())
+        .await
+        .unwrap();
 
     assert_eq!(created.version_id, "v_1");
     assert!(support::header(&received(&server).await[0], "idempotency-key").is_none());
@@ -56,7 +63,11 @@ async fn validate_posts_to_the_validate_path() {
         .mount(&server)
         .await;
 
-    let result = support::client(&server).workflows().validate(&definition()).await.unwrap();
+    let result = support::client(&server)
+        .workflows()
+        .validate(&definition())
+        .await
+        .unwrap();
 
     assert!(!result.valid);
     assert_eq!(result.errors[0].path, "states.start");
@@ -108,7 +119,11 @@ async fn versions_are_added_and_published() {
         .await;
     let client = support::client(&server);
 
-    client.workflows().add_version("approval", &definition()).await.unwrap();
+    client
+        .workflows()
+        .add_version("approval", &definition())
+        .await
+        .unwrap();
     let published = client.workflows().publish("approval", "v_1").await.unwrap();
 
     assert_eq!(published.status.as_str(), "published");
@@ -119,14 +134,22 @@ async fn create_instance_sends_a_generated_uuid_idempotency_key() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/workflows/approval/instances"))
-        .and(body_json(json!({ "namespace": "user_1", "input": { "amount": 5000 } })))
-        .respond_with(ResponseTemplate::new(201).set_body_json(envelope(instance("inst_a", "halted"))))
+        .and(body_json(
+            json!({ "namespace": "user_1", "input": { "amount": 5000 } }),
+        ))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(envelope(instance("inst_a", "halted"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
 
     let request = CreateInstanceRequest::new(json!({ "amount": 5000 })).namespace("user_1");
-    let created = support::client(&server).instances().create("approval", request).await.unwrap();
+    let created = support::client(&server)
+        .instances()
+        .create("approval", request)
+        .await
+        .unwrap();
 
     assert_eq!(created.status, InstanceStatus::Halted);
     let requests = received(&server).await;
@@ -141,7 +164,9 @@ async fn a_caller_supplied_idempotency_key_is_sent_as_is() {
     Mock::given(method("POST"))
         .and(path("/api/v1/workflows/approval/instances"))
         .and(header("idempotency-key", "order_123_approval"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(envelope(instance("inst_a", "halted"))))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(envelope(instance("inst_a", "halted"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -173,7 +198,11 @@ async fn list_instances_sends_the_filters_as_query_parameters() {
         .namespace("user_123")
         .workflow_name("approval")
         .status(InstanceStatus::Halted);
-    let instances = support::client(&server).instances().list(query).await.unwrap();
+    let instances = support::client(&server)
+        .instances()
+        .list(query)
+        .await
+        .unwrap();
 
     assert_eq!(instances.len(), 2);
 }
@@ -183,19 +212,26 @@ async fn get_instance_encodes_the_id_into_the_path() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/workflows/instances/inst_xyz"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(instance("inst_xyz", "running"))))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_xyz", "running"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/workflows/instances/a%2Fb"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(instance("a/b", "running"))))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("a/b", "running"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let client = support::client(&server);
 
-    assert_eq!(client.instances().get("inst_xyz").await.unwrap().id, "inst_xyz");
+    assert_eq!(
+        client.instances().get("inst_xyz").await.unwrap().id,
+        "inst_xyz"
+    );
     assert_eq!(client.instances().get("a/b").await.unwrap().id, "a/b");
 }
 
@@ -204,14 +240,22 @@ async fn resume_sends_input_expected_state_and_a_key() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/workflows/instances/inst_a/resume"))
-        .and(body_json(json!({ "input": { "approved": true }, "expected_state": "await_approval" })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "completed"))))
+        .and(body_json(
+            json!({ "input": { "approved": true }, "expected_state": "await_approval" }),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "completed"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
 
     let resume = ResumeRequest::new(json!({ "approved": true })).expected_state("await_approval");
-    let resumed = support::client(&server).instances().resume("inst_a", resume).await.unwrap();
+    let resumed = support::client(&server)
+        .instances()
+        .resume("inst_a", resume)
+        .await
+        .unwrap();
 
     assert_eq!(resumed.status, InstanceStatus::Completed);
     assert!(support::header(&received(&server).await[0], "idempotency-key").is_some());
@@ -222,12 +266,18 @@ async fn cancel_posts_without_an_idempotency_key() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/workflows/instances/inst_a/cancel"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "cancelled"))))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "cancelled"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
 
-    let cancelled = support::client(&server).instances().cancel("inst_a").await.unwrap();
+    let cancelled = support::client(&server)
+        .instances()
+        .cancel("inst_a")
+        .await
+        .unwrap();
 
     assert_eq!(cancelled.status, InstanceStatus::Cancelled);
     assert!(support::header(&received(&server).await[0], "idempotency-key").is_none());
@@ -246,9 +296,15 @@ async fn threads_are_listed_and_resumed_with_a_key() {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/api/v1/workflows/instances/inst_a/threads/thread_1/resume"))
-        .and(body_json(json!({ "input": { "department_approved": true } })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))))
+        .and(path(
+            "/api/v1/workflows/instances/inst_a/threads/thread_1/resume",
+        ))
+        .and(body_json(
+            json!({ "input": { "department_approved": true } }),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -295,7 +351,11 @@ async fn history_page_sends_every_filter() {
         .include_data(true)
         .limit(50)
         .cursor("c1");
-    let page = support::client(&server).history().page("inst_a", &query).await.unwrap();
+    let page = support::client(&server)
+        .history()
+        .page("inst_a", &query)
+        .await
+        .unwrap();
 
     assert_eq!(page.instance_id, "inst_a");
 }
@@ -324,7 +384,11 @@ async fn single_events_are_fetched_with_and_without_data() {
     let client = support::client(&server);
 
     let plain = client.history().event("inst_a", "evt_1").await.unwrap();
-    let full = client.history().event_with_data("inst_a", "evt_1").await.unwrap();
+    let full = client
+        .history()
+        .event_with_data("inst_a", "evt_1")
+        .await
+        .unwrap();
 
     assert_eq!(plain.workflow_data, None);
     assert_eq!(full.workflow_data, Some(json!({ "a": 1 })));
@@ -354,7 +418,11 @@ async fn errors_are_listed_with_filters() {
         .workflow_name("approval")
         .namespace("user_1")
         .limit(10);
-    let list = support::client(&server).errors().list(&query).await.unwrap();
+    let list = support::client(&server)
+        .errors()
+        .list(&query)
+        .await
+        .unwrap();
 
     assert_eq!(list.errors[0].instance_id, "inst_a");
 }
@@ -428,10 +496,15 @@ async fn correlation_and_default_headers_are_sent() {
     Mock::given(method("GET"))
         .and(path("/api/v1/workflows/instances/inst_a"))
         .and(header("x-request-id", "corr-123"))
-        .and(header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        .and(header(
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        ))
         .and(header("x-tenant", "acme"))
         .and(header("user-agent", "my-app/1.0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))),
+        )
         .expect(1)
         .mount(&server)
         .await;

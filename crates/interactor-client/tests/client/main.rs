@@ -6,3 +6,4 @@ mod errors;
 mod pagination;
 mod retries;
 mod support;
+mod tracing_spans;

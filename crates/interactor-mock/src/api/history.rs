@@ -9,8 +9,11 @@ use chrono::{DateTime, Utc};
 use interactor_client::model::HistoryEventType;
 use serde_json::json;
 
+use super::instances::visible;
 use super::response::{ApiError, ok};
 use super::{AppState, blocking};
+use crate::auth::Principal;
+use axum::Extension;
 use crate::engine::{ErrorQuery, HistoryQuery};
 
 type RawQuery = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
@@ -81,10 +84,12 @@ fn types(params: &HashMap<String, String>) -> Result<Vec<HistoryEventType>, ApiE
 /// `GET /workflows/instances/{id}/history`
 pub(super) async fn history(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     raw: RawQuery,
 ) -> Result<Response, ApiError> {
     let params = params(raw)?;
+    visible(&state, &principal, &id).await?;
     let query = HistoryQuery {
         limit: limit(&params)?,
         cursor: params.get("cursor").cloned(),
@@ -102,10 +107,12 @@ pub(super) async fn history(
 /// `GET /workflows/instances/{id}/events/{evt}`
 pub(super) async fn event(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((id, event_id)): Path<(String, String)>,
     raw: RawQuery,
 ) -> Result<Response, ApiError> {
     let include_data = flag(&params(raw)?, "include_data")?;
+    visible(&state, &principal, &id).await?;
     let engine = state.engine.clone();
     let event = blocking(move || engine.event(&id, &event_id, include_data)).await?;
     Ok(ok(event).into_response())
@@ -114,6 +121,7 @@ pub(super) async fn event(
 /// `GET /workflows/errors`
 pub(super) async fn errors(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     raw: RawQuery,
 ) -> Result<Response, ApiError> {
     let params = params(raw)?;
@@ -126,6 +134,6 @@ pub(super) async fn errors(
         namespace: params.get("namespace").cloned(),
     };
     let engine = state.engine.clone();
-    let list = blocking(move || engine.errors(&query, |_| true)).await?;
+    let list = blocking(move || engine.errors(&query, |ns| principal.owns(ns))).await?;
     Ok(ok(list).into_response())
 }

@@ -3,30 +3,67 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use interactor_client::model::{
-    CreateInstanceRequest, InstanceList, InstanceStatus, ResumeRequest, ThreadList,
+    CreateInstanceRequest, ErrorCode, InstanceList, InstanceStatus, ResumeRequest, ThreadList,
 };
 use serde::Deserialize;
 
 use super::body::{INPUT_LIMIT, parse_json, read_limited};
 use super::response::{ApiError, created, ok};
-use super::{AppState, RequestContext, blocking};
+use super::{AppState, RequestContext, blocking, keyed};
+use crate::auth::Principal;
 use crate::engine::InstanceFilter;
+
+/// Fails with `instance_not_found` unless the token may reach the instance's namespace,
+/// so that instances of other namespaces do not even show that they exist.
+pub(super) async fn visible(state: &AppState, principal: &Principal, id: &str) -> Result<(), ApiError> {
+    if principal.namespaces.is_none() {
+        return Ok(());
+    }
+    let engine = state.engine.clone();
+    let owned = id.to_owned();
+    let namespace = blocking(move || engine.instance_namespace(&owned)).await?;
+    if principal.owns(&namespace) {
+        Ok(())
+    } else {
+        Err(crate::engine::EngineError::new(
+            ErrorCode::InstanceNotFound,
+            format!("Instance '{id}' not found"),
+        )
+        .into())
+    }
+}
 
 /// `POST /workflows/{name}/instances`
 pub(super) async fn create(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestContext>,
+    Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let bytes = read_limited(body, INPUT_LIMIT).await?;
     let request: CreateInstanceRequest = parse_json(&bytes)?;
-    let engine = state.engine.clone();
-    let call = ctx.call();
-    let instance = blocking(move || engine.create_instance(&name, request, &call)).await?;
-    Ok(created(instance).into_response())
+    let namespace = request.namespace.as_deref().unwrap_or(crate::engine::DEFAULT_NAMESPACE);
+    if !principal.owns(namespace) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("This token may not create instances in namespace '{namespace}'"),
+        ));
+    }
+
+    let work = async {
+        let engine = state.engine.clone();
+        let call = ctx.call();
+        let instance = blocking(move || engine.create_instance(&name, request, &call)).await?;
+        Ok(created(instance).into_response())
+    };
+    keyed::run(&state, &principal, &headers, "POST", uri.path(), &bytes, work).await
 }
 
 /// Query of `GET /workflows/instances`.
@@ -40,6 +77,7 @@ pub(super) struct ListQuery {
 /// `GET /workflows/instances`
 pub(super) async fn list(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|err| {
@@ -63,15 +101,18 @@ pub(super) async fn list(
         status,
     };
     let engine = state.engine.clone();
-    let instances = blocking(move || Ok(engine.list_instances(&filter))).await?;
+    let mut instances = blocking(move || Ok(engine.list_instances(&filter))).await?;
+    instances.retain(|i| i.namespace.as_deref().is_none_or(|ns| principal.owns(ns)));
     Ok(ok(InstanceList { instances }).into_response())
 }
 
 /// `GET /workflows/instances/{id}`
 pub(super) async fn get(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    visible(&state, &principal, &id).await?;
     let engine = state.engine.clone();
     let instance = blocking(move || engine.get_instance(&id)).await?;
     Ok(ok(instance).into_response())
@@ -80,52 +121,78 @@ pub(super) async fn get(
 /// `GET /workflows/instances/{id}/threads`
 pub(super) async fn threads(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    visible(&state, &principal, &id).await?;
     let engine = state.engine.clone();
     let threads = blocking(move || engine.threads(&id)).await?;
     Ok(ok(ThreadList { threads }).into_response())
 }
 
-async fn resume_request(body: Body) -> Result<ResumeRequest, ApiError> {
+/// Everything a resume handler needs, taken from the request.
+pub(super) struct ResumeCall {
+    ctx: RequestContext,
+    principal: Principal,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+async fn resume_any(
+    state: AppState,
+    call: ResumeCall,
+    id: String,
+    thread: Option<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let bytes = read_limited(body, INPUT_LIMIT).await?;
-    parse_json(&bytes)
+    let request: ResumeRequest = parse_json(&bytes)?;
+    visible(&state, &call.principal, &id).await?;
+
+    let work = async {
+        let engine = state.engine.clone();
+        let ctx = call.ctx.call();
+        let instance =
+            blocking(move || engine.resume(&id, thread.as_deref(), request, &ctx)).await?;
+        Ok(ok(instance).into_response())
+    };
+    keyed::run(&state, &call.principal, &call.headers, "POST", call.uri.path(), &bytes, work).await
 }
 
 /// `POST /workflows/instances/{id}/resume`
 pub(super) async fn resume(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestContext>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let request = resume_request(body).await?;
-    let engine = state.engine.clone();
-    let call = ctx.call();
-    let instance = blocking(move || engine.resume(&id, None, request, &call)).await?;
-    Ok(ok(instance).into_response())
+    resume_any(state, ResumeCall { ctx, principal, uri, headers }, id, None, body).await
 }
 
 /// `POST /workflows/instances/{id}/threads/{tid}/resume`
 pub(super) async fn resume_thread(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestContext>,
+    Extension(principal): Extension<Principal>,
     Path((id, thread)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let request = resume_request(body).await?;
-    let engine = state.engine.clone();
-    let call = ctx.call();
-    let instance = blocking(move || engine.resume(&id, Some(&thread), request, &call)).await?;
-    Ok(ok(instance).into_response())
+    resume_any(state, ResumeCall { ctx, principal, uri, headers }, id, Some(thread), body).await
 }
 
 /// `POST /workflows/instances/{id}/cancel`
 pub(super) async fn cancel(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestContext>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    visible(&state, &principal, &id).await?;
     let engine = state.engine.clone();
     let call = ctx.call();
     let instance = blocking(move || engine.cancel(&id, &call)).await?;

@@ -4,8 +4,8 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -14,8 +14,10 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::response::{ApiError, render_error};
-use super::{AppState, RequestContext};
+use super::{AppState, Fault, RequestContext};
+use crate::auth::Scope;
 use crate::ids;
+use crate::ratelimit::{Category, Decision};
 
 /// Incoming requests kept in the journal; older ones are dropped.
 const JOURNAL_CAPACITY: usize = 10_000;
@@ -118,6 +120,7 @@ pub(crate) async fn request_context(
         actor: None,
     });
 
+    let fault = state.faults.take(&method, &path);
     let span = tracing::info_span!(
         "request",
         %method,
@@ -126,7 +129,10 @@ pub(crate) async fn request_context(
         instance_id = instance_in_path(&path).unwrap_or(""),
         status = tracing::field::Empty,
     );
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response = match fault {
+        Some(fault) => apply_fault(fault, request, next).instrument(span.clone()).await,
+        None => next.run(request).instrument(span.clone()).await,
+    };
 
     let status = response.status().as_u16();
     render_error(&mut response, &request_id);
@@ -150,30 +156,112 @@ pub(crate) async fn request_context(
     response
 }
 
-/// Accepts the dev token; everything else is `401 unauthorized`.
+/// Delays the request, then fails it with the fault's status or lets it through.
+async fn apply_fault(fault: Fault, request: Request, next: Next) -> Response {
+    tracing::debug!(?fault, "injecting a fault");
+    tokio::time::sleep(fault.delay()).await;
+    let Some(status) = fault.status.and_then(|s| StatusCode::from_u16(s).ok()) else {
+        return next.run(request).await;
+    };
+    let code = match (&fault.code, status) {
+        (Some(code), _) => serde_json::from_value(serde_json::Value::String(code.clone()))
+            .unwrap_or(ErrorCode::InternalError),
+        (None, StatusCode::TOO_MANY_REQUESTS) => ErrorCode::RateLimited,
+        (None, StatusCode::UNAUTHORIZED) => ErrorCode::Unauthorized,
+        (None, StatusCode::NOT_FOUND) => ErrorCode::NotFound,
+        (None, s) if s.is_server_error() => ErrorCode::InternalError,
+        (None, _) => ErrorCode::InvalidRequest,
+    };
+    let mut response = ApiError::new(status, code, "Injected fault").into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert("retry-after", HeaderValue::from(fault.retry_after.unwrap_or(1)));
+    }
+    response
+}
+
+/// The scope a route needs and the rate-limit category it counts against.
+fn requirements(method: &Method, route: &str) -> (Scope, Category) {
+    let route = route.strip_prefix("/api/v1").unwrap_or(route);
+    if route.starts_with("/webhooks") {
+        let category = if method == Method::GET { Category::Read } else { Category::Write };
+        return (Scope::WebhooksManage, category);
+    }
+    match (method, route) {
+        (&Method::GET, _) | (&Method::POST, "/workflows/validate") => (Scope::Read, Category::Read),
+        (&Method::POST, "/workflows/{name}/instances") => (Scope::Execute, Category::CreateInstance),
+        (_, route) if route.starts_with("/workflows/instances/") => (Scope::Execute, Category::Write),
+        _ => (Scope::Write, Category::Write),
+    }
+}
+
+fn rate_headers(response: &mut Response, decision: &Decision) {
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset));
+}
+
+/// Authenticates the bearer token, checks the route's scope, counts the request against
+/// the account's rate limit, and hands the handlers the [`Principal`].
 pub(crate) async fn authenticate(
     State(state): State<AppState>,
-    request: Request,
+    matched: Option<MatchedPath>,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let route = matched.as_ref().map_or_else(|| request.uri().path().to_owned(), |m| m.as_str().to_owned());
+    let (scope, category) = requirements(request.method(), &route);
+
     let token = header(&request, "authorization");
     let token = token.as_deref().and_then(|value| {
         let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
     });
-    match token {
-        Some(token) if token == &*state.dev_token => next.run(request).await,
-        Some(_) => unauthorized("The bearer token is not valid"),
-        None => unauthorized("An `Authorization: Bearer <token>` header is required"),
-    }
+    let principal = match token.as_deref().map(|t| state.auth.authenticate(t)) {
+        Some(Ok(principal)) => Ok(principal),
+        Some(Err(err)) => Err(err.message),
+        None => Err("An `Authorization: Bearer <token>` header is required".to_owned()),
+    };
+    let account = principal.as_ref().map_or("anonymous", |p| p.account.as_str()).to_owned();
+    let decision = state.limiter.check(&account, category);
+
+    let mut response = match principal {
+        Err(message) => unauthorized(&message),
+        Ok(_) if !decision.allowed => {
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!("Rate limit of {} requests a minute exceeded", decision.limit),
+            )
+            .with_details(serde_json::json!({ "retry_after": decision.retry_after }))
+            .into_response();
+            response.headers_mut().insert("retry-after", HeaderValue::from(decision.retry_after));
+            response
+        }
+        Ok(principal) if !principal.has(scope) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("This token lacks the scope {}", scope.as_str()),
+        )
+        .with_details(serde_json::json!({ "required_scope": scope.as_str() }))
+        .into_response(),
+        Ok(principal) => {
+            if let Some(ctx) = request.extensions_mut().get_mut::<RequestContext>() {
+                ctx.actor = principal.client_id.clone().or_else(|| Some("dev".to_owned()));
+            }
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+    };
+    rate_headers(&mut response, &decision);
+    response
 }
 
 fn unauthorized(message: &str) -> Response {
     let mut response =
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message).into_response();
-    response.headers_mut().insert(
-        "www-authenticate",
-        HeaderValue::from_static("Bearer realm=\"interactor\""),
-    );
+    response
+        .headers_mut()
+        .insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"interactor\""));
     response
 }

@@ -1,30 +1,48 @@
 //! The HTTP API: routing, envelopes, request ids, authentication, and the translation
 //! between requests and engine calls.
 
+mod admin;
 mod body;
+mod control;
+mod faults;
 mod history;
 mod instances;
+mod keyed;
 mod middleware;
+mod oauth;
 mod response;
+mod webhooks;
 mod workflows;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use interactor_client::model::ErrorCode;
 
+use crate::auth::Auth;
+use crate::config::MockConfig;
 use crate::engine::{CallContext, Engine};
+use crate::idempotency::IdempotencyStore;
+use crate::ratelimit::RateLimiter;
+pub use faults::Fault;
+pub(crate) use faults::Faults;
 pub(crate) use middleware::RequestJournal;
+pub use control::MockState;
 use response::ApiError;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) engine: Engine,
-    pub(crate) dev_token: Arc<str>,
+    pub(crate) auth: Arc<Auth>,
+    pub(crate) limiter: Arc<RateLimiter>,
+    pub(crate) idempotency: IdempotencyStore,
+    pub(crate) faults: Arc<Faults>,
     pub(crate) journal: Arc<RequestJournal>,
+    pub(crate) webhooks: crate::webhooks::Webhooks,
+    pub(crate) config: Arc<MockConfig>,
 }
 
 /// The request's identity and tracing context, set by the middleware.
@@ -74,13 +92,45 @@ pub(crate) fn router(state: AppState) -> Router {
             post(workflows::publish),
         )
         .route("/workflows/{name}/instances", post(instances::create))
+        // Webhook subscription routes.
+        .route(
+            "/webhooks/subscriptions",
+            post(webhooks::create).get(webhooks::list),
+        )
+        .route("/webhooks/subscriptions/{id}", delete(webhooks::delete))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::authenticate,
         ));
 
+    // Admin routes (`/_mock/…`): no token, outside the API's envelope rules.
+    let admin = Router::new()
+        .route("/reset", post(admin::reset))
+        .route("/clock", get(admin::clock))
+        .route("/clock/advance", post(admin::advance))
+        .route("/clock/set", post(admin::set_clock))
+        .route("/clock/freeze", post(admin::freeze))
+        .route("/http-stubs", post(admin::add_stub).delete(admin::clear_stubs))
+        .route("/http-calls", get(admin::http_calls))
+        .route("/requests", get(admin::requests))
+        .route("/faults", post(admin::add_fault).get(admin::faults).delete(admin::clear_faults))
+        .route("/secrets/{name}", axum::routing::put(admin::put_secret))
+        .route("/clients", post(admin::add_client))
+        .route("/ai-replies", post(admin::add_ai_reply))
+        .route("/state", get(admin::export_state).put(admin::import_state))
+        .route("/deliveries", get(webhooks::deliveries))
+        .route("/deliveries/{id}/replay", post(webhooks::replay));
+
+    let oauth = Router::new()
+        .route("/api/v1/oauth/token", post(oauth::token))
+        .route("/api/v1/oauth/revoke", post(oauth::revoke))
+        .route("/oauth/token", post(oauth::plain_token))
+        .route("/oauth/revoke", post(oauth::plain_revoke));
+
     Router::new()
         .nest("/api/v1", api)
+        .merge(oauth)
+        .nest("/_mock", admin)
         .route("/health", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,6 +1,6 @@
 //! Events the engine emits for webhook deliveries.
 
-use interactor_client::model::{Instance, WebhookEventType};
+use interactor_client::model::{EventError, Instance, WebhookEventType};
 
 /// Something that happened to an instance, with the instance as it stood right after.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,6 +9,8 @@ pub struct EngineEvent {
     pub kind: WebhookEventType,
     /// The instance when the event happened.
     pub instance: Instance,
+    /// Why the instance failed, on `workflow.instance.failed`.
+    pub error: Option<EventError>,
 }
 
 /// Receives the engine's events. Called after the operation that caused them committed,

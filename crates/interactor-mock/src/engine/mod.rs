@@ -18,11 +18,15 @@ mod error;
 mod events;
 mod halt;
 mod history;
+mod lifecycle;
 pub mod http;
 mod records;
 mod run;
+mod snapshot;
 
 use std::collections::HashMap;
+
+use lifecycle::is_active;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -40,6 +44,7 @@ use crate::script::{ScriptLimits, ScriptSandbox};
 
 pub use error::EngineError;
 pub use events::{EngineEvent, EventSink};
+pub use snapshot::{EngineSnapshot, SNAPSHOT_VERSION};
 pub use history::{DEFAULT_PAGE_SIZE, ErrorQuery, HistoryQuery, MAX_PAGE_SIZE};
 use records::{InstanceRecord, ResumeRecord, VersionRecord, WorkflowRecord};
 
@@ -48,6 +53,9 @@ pub const MAX_WORKFLOW_DATA_BYTES: usize = 256 * 1024;
 
 /// Automatic steps one run may take without halting before it counts as a loop.
 pub const MAX_AUTOMATIC_STEPS: usize = 1000;
+
+/// The namespace of instances created without one.
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Live threads one instance may have at once.
 pub const MAX_LIVE_THREADS: usize = 10;
@@ -79,12 +87,21 @@ pub struct InstanceFilter {
 pub struct EngineConfig {
     /// Limits of the script sandbox.
     pub script_limits: ScriptLimits,
+    /// Active (running or halted) instances one namespace may have (default 10,000).
+    pub max_active_per_namespace: usize,
+    /// How long an instance may stay running before the clock cancels it (default 30 days).
+    pub running_ttl: chrono::Duration,
+    /// How long an instance may stay halted before the clock cancels it (default 90 days).
+    pub halted_ttl: chrono::Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             script_limits: ScriptLimits::default(),
+            max_active_per_namespace: 10_000,
+            running_ttl: chrono::Duration::days(30),
+            halted_ttl: chrono::Duration::days(90),
         }
     }
 }
@@ -109,6 +126,9 @@ pub(crate) struct Inner {
     pub(crate) secrets: RwLock<Map<String, Value>>,
     pub(crate) ai_replies: RwLock<IndexMap<(String, String), String>>,
     pub(crate) sink: RwLock<Option<Arc<dyn EventSink>>>,
+    pub(crate) config: EngineConfig,
+    /// Active instances per namespace, for the quota.
+    pub(crate) active: Mutex<HashMap<String, usize>>,
     workflows: RwLock<IndexMap<String, WorkflowRecord>>,
     instances: RwLock<IndexMap<String, Arc<InstanceSlot>>>,
 }
@@ -178,13 +198,15 @@ impl Engine {
         let inner = Inner {
             clock: clock.clone(),
             event_ids: EventIds::default(),
-            scripts: ScriptSandbox::new(config.script_limits),
+            scripts: ScriptSandbox::new(config.script_limits.clone()),
             http: http::HttpLogic::new(clock.clone()),
             secrets: RwLock::default(),
             ai_replies: RwLock::default(),
             sink: RwLock::default(),
+            active: Mutex::default(),
             workflows: RwLock::default(),
             instances: RwLock::default(),
+            config,
         };
         Self {
             inner: Arc::new(inner),
@@ -225,6 +247,7 @@ impl Engine {
     pub fn reset(&self) {
         write(&self.inner.workflows).clear();
         write(&self.inner.instances).clear();
+        self.inner.active.lock().unwrap_or_else(PoisonError::into_inner).clear();
         write(&self.inner.secrets).clear();
         write(&self.inner.ai_replies).clear();
         self.inner.http.reset();
@@ -405,7 +428,8 @@ impl Engine {
         };
         let input = object_input(request.input)?;
 
-        let namespace = request.namespace.unwrap_or_else(|| "default".to_owned());
+        let namespace = request.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        self.reserve_active(&namespace)?;
         let id = ids::instance_id();
         let span = tracing::debug_span!("instance", instance_id = %id, workflow = %workflow_name);
         let _entered = span.enter();
@@ -419,6 +443,7 @@ impl Engine {
             self.now(),
         );
         let outcome = run::start(&self.inner, &mut record, &input, ctx);
+        self.track_active(&record.namespace, true, is_active(&record.status));
         let view = record.view();
         let events = record.take_events();
 
@@ -536,11 +561,13 @@ impl Engine {
             .with_details(serde_json::json!({ "status": record.status })));
         };
 
+        let was_active = is_active(&record.status);
         let outcome = match run::resume(&self.inner, &mut record, &thread_id, &input, ctx) {
             Err(err) if err.leaves_instance_unchanged() => return Err(err),
             outcome => outcome,
         };
 
+        self.track_active(&record.namespace, was_active, is_active(&record.status));
         let view = record.view();
         let response = outcome.clone().map(|()| view.clone());
         record.last_resumes.insert(
@@ -577,6 +604,7 @@ impl Engine {
         }
 
         run::cancel(&self.inner, &mut record, "cancelled", ctx);
+        self.track_active(&record.namespace, true, false);
         slot.bump(None);
         let view = record.view();
         let events = record.take_events();

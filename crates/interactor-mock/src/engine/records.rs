@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::{EngineError, EngineEvent};
 use crate::ids;
-use interactor_client::model::WebhookEventType;
+use interactor_client::model::{EventError, WebhookEventType};
 
 /// The id of an instance's first thread.
 pub(crate) const MAIN_THREAD: &str = "thread_main";
@@ -144,6 +144,8 @@ pub(crate) struct InstanceRecord {
     pub(crate) summary: Vec<HistoryEntry>,
     pub(crate) events: Vec<StoredEvent>,
     pub(crate) error: Option<String>,
+    /// The code and message of the failure, when the instance failed.
+    pub(crate) failure: Option<EventError>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     pub(crate) completed_at: Option<DateTime<Utc>>,
@@ -179,6 +181,7 @@ impl InstanceRecord {
             summary: Vec::new(),
             events: Vec::new(),
             error: None,
+            failure: None,
             created_at: now,
             updated_at: now,
             completed_at: None,
@@ -342,9 +345,10 @@ impl InstanceRecord {
         let instance = self.view();
         std::mem::take(&mut self.pending_events)
             .into_iter()
-            .map(|kind| EngineEvent {
-                kind,
-                instance: instance.clone(),
+            .map(|kind| {
+                let failed = kind == WebhookEventType::InstanceFailed;
+                let error = if failed { self.failure.clone() } else { None };
+                EngineEvent { kind, instance: instance.clone(), error }
             })
             .collect()
     }

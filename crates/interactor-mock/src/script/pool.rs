@@ -1,6 +1,6 @@
 //! The worker pool and the watchdog that abandons stuck workers.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
@@ -23,10 +23,11 @@ struct PoolState {
     live: usize,
 }
 
-/// The sending side of one worker's job channel. Dropping it lets the worker exit once
-/// its current job is done.
+/// The sending side of one worker's job channel, and whether the worker has a hardened
+/// context waiting. Dropping it lets the worker exit once its current job is done.
 struct WorkerHandle {
     jobs: Sender<Task>,
+    ready: Arc<AtomicBool>,
 }
 
 /// Runs jobs on worker threads, each owning a warm QuickJS runtime.
@@ -101,22 +102,35 @@ impl Pool {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// An idle worker, a new one, or - when all are busy - the first to become idle within
-    /// the timeout.
+    /// How many workers are alive and not abandoned.
+    #[cfg(test)]
+    pub(super) fn live_workers(&self) -> usize {
+        self.lock().live
+    }
+
+    /// An idle worker, a new one, or - when all are busy - the first to become idle. A busy
+    /// worker is done or abandoned within the timeout plus the grace period, so waiting
+    /// longer than that means something is wrong.
     fn checkout(&self) -> Result<WorkerHandle, ScriptError> {
-        let give_up = Instant::now() + self.limits.timeout;
+        let give_up = Instant::now() + self.limits.timeout + self.limits.grace;
         let mut state = self.lock();
         loop {
             if self.abandoned() >= self.limits.max_abandoned.max(1) {
                 return Err(ScriptError::Unavailable);
             }
-            if let Some(worker) = state.idle.pop() {
-                return Ok(worker);
+            // A worker still preparing its next context would make the job wait for that, so
+            // prefer a ready one, then a new one, then any idle one.
+            let ready = state.idle.iter().rposition(|w| w.ready.load(Ordering::Acquire));
+            if let Some(index) = ready {
+                return Ok(state.idle.swap_remove(index));
             }
             if state.live < self.limits.max_workers.max(1) {
                 state.live += 1;
                 drop(state);
                 return self.spawn().inspect_err(|_| self.forget_worker());
+            }
+            if let Some(worker) = state.idle.pop() {
+                return Ok(worker);
             }
             let now = Instant::now();
             if now >= give_up {
@@ -148,11 +162,13 @@ impl Pool {
         let limits = self.limits.clone();
         let abandoned = Arc::clone(&self.abandoned);
         let n = self.spawned.fetch_add(1, Ordering::Relaxed);
+        let ready = Arc::new(AtomicBool::new(false));
+        let worker_ready = Arc::clone(&ready);
         thread::Builder::new()
             .name(format!("script-worker-{n}"))
             .stack_size(self.limits.max_stack_bytes.saturating_add(STACK_HEADROOM))
             .spawn(move || {
-                let mut worker = worker::Worker::new(limits);
+                let mut worker = worker::Worker::new(limits, worker_ready);
                 while let Ok(task) = inbox.recv() {
                     if !worker.serve(task) {
                         // The caller gave up on this job and a replacement took our place.
@@ -165,7 +181,7 @@ impl Pool {
                 tracing::debug!(%error, "could not start a script worker");
                 ScriptError::Unavailable
             })?;
-        Ok(WorkerHandle { jobs })
+        Ok(WorkerHandle { jobs, ready })
     }
 }
 
@@ -242,7 +258,7 @@ impl Slot {
 
     /// Waits for the outcome until `limit`; past it, marks the job abandoned and returns
     /// `None`.
-    fn wait_until(&self, limit: Instant) -> Option<Outcome> {
+    pub(super) fn wait_until(&self, limit: Instant) -> Option<Outcome> {
         let mut state = self.lock();
         loop {
             if let Some(outcome) = state.outcome.take() {

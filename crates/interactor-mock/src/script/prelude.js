@@ -1,7 +1,8 @@
 // Hardens a fresh QuickJS context before any user code runs, then returns the function
-// that runs one compiled script. Evaluated once per job; every built-in it relies on is
-// captured here, so later changes made by the script cannot reach the guards.
-(function (sink, nowMs, maxLength, maxPattern) {
+// that runs one compiled script. Evaluated once per context, and every context serves one
+// job; every built-in it relies on is captured here, so later changes made by the script
+// cannot reach the guards.
+(function (sink, maxLength, maxPattern) {
   'use strict';
   const global = globalThis;
   const { apply, construct } = Reflect;
@@ -189,7 +190,7 @@
   viaRegExp('search', Symbol.search, false);
 
   // Date follows the mock's clock; elapsed time inside the script still advances.
-  const offset = nowMs - realNow();
+  let offset = 0;
   const mockNow = () => realNow() + offset;
   const MockDate = function Date(...args) {
     if (new.target === undefined) return new RealDate(mockNow()).toString();
@@ -266,7 +267,8 @@
 
   // The result is one tagged string: V json | U (undefined) | I invalid return | E thrown |
   // M out of memory | N a thrown null or undefined (what a failed allocation can leave).
-  return function run(fn, input, data, context, secrets) {
+  return function run(nowMs, fn, input, data, context, secrets) {
+    offset = nowMs - realNow();
     let value;
     try {
       value = fn(parse(input), parse(data), parse(context), deepFreeze(parse(secrets)));

@@ -1,14 +1,14 @@
 //! One worker thread's QuickJS runtime and the execution of a job in a fresh context.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
 use rquickjs::context::intrinsic::{
     Date, Eval, Json, MapSet, Promise, RegExp, RegExpCompiler, TypedArrays, WeakRef,
 };
-use rquickjs::{Context, Ctx, Function, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 
 use super::pool::{Outcome, Slot, Task};
 use super::{ScriptError, ScriptJob, ScriptLimits, ScriptOutput};
@@ -42,25 +42,30 @@ const OUT_OF_MEMORY: &str = "out of memory";
 /// The message QuickJS gives the exception it throws past the stack limit.
 const STACK_OVERFLOW: &str = "Maximum call stack size exceeded";
 
-/// A worker thread's state: its limits and its runtime, created on first use and again
-/// after any limit violation.
+/// A worker thread's state: its limits, its runtime (created on first use and again after
+/// any limit violation), and where the console of the current job writes.
 pub(super) struct Worker {
     limits: ScriptLimits,
     engine: Option<Engine>,
+    log_target: LogTarget,
+    ready: Arc<AtomicBool>,
 }
 
+/// The slot of the job running now, shared with the console sink of prepared contexts.
+type LogTarget = Arc<Mutex<Option<Arc<Slot>>>>;
+
 impl Worker {
-    pub(super) fn new(limits: ScriptLimits) -> Self {
-        Self {
-            limits,
-            engine: None,
-        }
+    /// A worker that raises `ready` whenever a hardened context waits for the next job.
+    pub(super) fn new(limits: ScriptLimits, ready: Arc<AtomicBool>) -> Self {
+        Self { limits, engine: None, log_target: LogTarget::default(), ready }
     }
 
-    /// Runs one task and hands its outcome back. Returns `false` when the caller had
-    /// already abandoned the job.
+    /// Runs one task and hands its outcome back, then prepares the context of the next job
+    /// while no caller waits. Returns `false` when the caller had already abandoned the job.
     pub(super) fn serve(&mut self, task: Task) -> bool {
-        let engine = match self.engine.take() {
+        let started = Instant::now();
+        self.ready.store(false, Ordering::Release);
+        let mut engine = match self.engine.take() {
             Some(engine) => engine,
             None => match Engine::new(&self.limits) {
                 Ok(engine) => engine,
@@ -71,24 +76,51 @@ impl Worker {
             },
         };
 
-        let started = Instant::now();
-        let (outcome, healthy) = engine.execute(&task.job, &task.slot, &self.limits, started);
+        engine.deadline.arm(started, self.limits.timeout);
+        let prepared = match engine.prepared.take() {
+            Some(prepared) => Ok(prepared),
+            None => engine.prepare(&self.limits, &self.log_target),
+        };
+        set_log_target(&self.log_target, Some(Arc::clone(&task.slot)));
+        let (outcome, healthy) = engine.execute(prepared, &task.job, &task.slot, &self.limits);
+        set_log_target(&self.log_target, None);
         let delivered = task.slot.complete(outcome);
+        if !delivered {
+            return false;
+        }
 
         engine.runtime.run_gc();
         if healthy && !engine.runtime.is_job_pending() {
+            match engine.prepare(&self.limits, &self.log_target) {
+                Ok(prepared) => engine.prepared = Some(prepared),
+                Err(error) => tracing::debug!(%error, "could not prepare a script context"),
+            }
             self.engine = Some(engine);
         } else {
             tracing::debug!("discarding the QuickJS runtime after a limit violation");
         }
-        delivered
+        self.ready.store(true, Ordering::Release);
+        true
     }
 }
 
-/// A QuickJS runtime with its limits applied and the deadline its interrupt handler reads.
+fn set_log_target(target: &LogTarget, slot: Option<Arc<Slot>>) {
+    *target.lock().unwrap_or_else(PoisonError::into_inner) = slot;
+}
+
+/// A QuickJS runtime with its limits applied, the deadline its interrupt handler reads and
+/// the hardened context waiting for the next job.
 struct Engine {
+    // Declared first so that it is dropped before the runtime it lives in.
+    prepared: Option<Prepared>,
     runtime: Runtime,
     deadline: Arc<Deadline>,
+}
+
+/// A fresh context on which the prelude ran, and the prelude's `run` function.
+struct Prepared {
+    run: Persistent<Function<'static>>,
+    context: Context,
 }
 
 /// What the evaluation inside the context produced, before it is turned into an outcome.
@@ -119,35 +151,56 @@ impl Engine {
         let deadline = Arc::new(Deadline::new());
         let check = Arc::clone(&deadline);
         runtime.set_interrupt_handler(Some(Box::new(move || check.expired())));
-        Ok(Self { runtime, deadline })
+        Ok(Self { prepared: None, runtime, deadline })
     }
 
-    /// Runs `job` in a fresh context. Returns the outcome and whether the runtime may be
-    /// reused.
+    /// Creates a context and hardens it with the prelude.
+    fn prepare(&self, limits: &ScriptLimits, log_target: &LogTarget) -> rquickjs::Result<Prepared> {
+        let context = Context::custom::<Intrinsics>(&self.runtime)?;
+        let run = context.with(|ctx| {
+            let mut options = EvalOptions::default();
+            options.filename = Some("sandbox".to_owned());
+            let setup: Function<'_> = ctx.eval_with_options(PRELUDE, options)?;
+            let target = Arc::clone(log_target);
+            let max_log_bytes = limits.max_log_bytes;
+            let sink = Function::new(ctx.clone(), move |line: String| {
+                let target = target.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(slot) = target.as_ref() {
+                    slot.push_log(line, max_log_bytes);
+                }
+            })?;
+            // Lengths far below 2^53 are exact as f64.
+            #[allow(clippy::cast_precision_loss)]
+            let max_length = limits.max_array_length as f64;
+            let run: Function<'_> = setup.call((sink, max_length, MAX_PATTERN_CHARS))?;
+            Ok::<_, rquickjs::Error>(Persistent::save(&ctx, run))
+        })?;
+        Ok(Prepared { run, context })
+    }
+
+    /// Runs `job` in the prepared context, which is dropped afterwards. Returns the outcome
+    /// and whether the runtime may be reused.
     fn execute(
         &self,
+        prepared: rquickjs::Result<Prepared>,
         job: &ScriptJob,
-        slot: &Arc<Slot>,
+        slot: &Slot,
         limits: &ScriptLimits,
-        started: Instant,
     ) -> (Outcome, bool) {
-        self.deadline.arm(started + limits.timeout);
-        let (raw, near_limit) = match Context::custom::<Intrinsics>(&self.runtime) {
-            Ok(context) => {
-                let raw = context.with(|ctx| evaluate(&ctx, job, slot, limits));
+        let (raw, near_limit) = match prepared {
+            Ok(Prepared { run, context }) => {
+                let raw = context.with(|ctx| evaluate(&ctx, run, job));
                 // Measured while the context and everything it allocated are still alive.
                 (raw, self.near_memory_limit(limits))
             }
             Err(error) => (Raw::Host(error), self.near_memory_limit(limits)),
         };
         let fired = self.deadline.disarm();
-        let duration = started.elapsed();
+        let duration = self.deadline.elapsed();
 
         let timed_out = fired || duration > limits.timeout;
         let outcome = if timed_out {
-            Err(ScriptError::Timeout {
-                logs: slot.take_logs(),
-            })
+            Err(ScriptError::Timeout { logs: slot.take_logs() })
         } else {
             classify(raw, slot, duration, near_limit)
         };
@@ -165,18 +218,15 @@ impl Engine {
     }
 }
 
-/// Runs the prelude, compiles the user code and calls it. Never lets an error out: every
-/// failure becomes a [`Raw`].
-fn evaluate(ctx: &Ctx<'_>, job: &ScriptJob, slot: &Arc<Slot>, limits: &ScriptLimits) -> Raw {
-    let run = match prepare(ctx, job, slot, limits) {
+/// Compiles the user code and runs it through the prelude's `run`. Never lets an error
+/// out: every failure becomes a [`Raw`].
+fn evaluate(ctx: &Ctx<'_>, run: Persistent<Function<'static>>, job: &ScriptJob) -> Raw {
+    let run = match run.restore(ctx) {
         Ok(run) => run,
-        Err(error) => return escaped(ctx, error),
+        Err(error) => return Raw::Host(error),
     };
 
-    let source = format!(
-        "(function (input, workflow_data, context, secrets) {{{}\n}})",
-        job.code
-    );
+    let source = format!("(function (input, workflow_data, context, secrets) {{{}\n}})", job.code);
     let mut options = EvalOptions::default();
     options.strict = false;
     options.filename = Some("script".to_owned());
@@ -198,8 +248,12 @@ fn evaluate(ctx: &Ctx<'_>, job: &ScriptJob, slot: &Arc<Slot>, limits: &ScriptLim
         Err(error) => return Raw::Host(error),
     };
 
+    // Milliseconds since 1970 are exact as f64 for the next 280,000 years.
+    #[allow(clippy::cast_precision_loss)]
+    let now_ms = job.now.timestamp_millis() as f64;
     let secrets = serde_json::Value::Object(job.secrets.clone());
     let args = (
+        now_ms,
         user,
         job.input.to_string(),
         job.workflow_data.to_string(),
@@ -210,29 +264,6 @@ fn evaluate(ctx: &Ctx<'_>, job: &ScriptJob, slot: &Arc<Slot>, limits: &ScriptLim
         Ok(tagged) => Raw::Tagged(tagged),
         Err(error) => escaped(ctx, error),
     }
-}
-
-/// Evaluates the prelude in the fresh context and returns its `run` function.
-fn prepare<'js>(
-    ctx: &Ctx<'js>,
-    job: &ScriptJob,
-    slot: &Arc<Slot>,
-    limits: &ScriptLimits,
-) -> rquickjs::Result<Function<'js>> {
-    let mut options = EvalOptions::default();
-    options.filename = Some("sandbox".to_owned());
-    let setup: Function<'js> = ctx.eval_with_options(PRELUDE, options)?;
-    let sink_slot = Arc::clone(slot);
-    let max_log_bytes = limits.max_log_bytes;
-    let sink = Function::new(ctx.clone(), move |line: String| {
-        sink_slot.push_log(line, max_log_bytes);
-    })?;
-    // Milliseconds and lengths far below 2^53 are exact as f64.
-    #[allow(clippy::cast_precision_loss)]
-    let now_ms = job.now.timestamp_millis() as f64;
-    #[allow(clippy::cast_precision_loss)]
-    let max_length = limits.max_array_length as f64;
-    setup.call((sink, now_ms, max_length, MAX_PATTERN_CHARS))
 }
 
 fn escaped(ctx: &Ctx<'_>, error: rquickjs::Error) -> Raw {
@@ -337,6 +368,8 @@ fn output(value: serde_json::Value, slot: &Slot, duration: Duration) -> ScriptOu
 /// The current job's deadline, read by the runtime's interrupt handler.
 struct Deadline {
     origin: Instant,
+    /// When the current job started, in nanoseconds after `origin`.
+    started: AtomicU64,
     /// Nanoseconds after `origin`; `u64::MAX` while no job runs.
     at: AtomicU64,
     fired: AtomicBool,
@@ -346,6 +379,7 @@ impl Deadline {
     fn new() -> Self {
         Self {
             origin: Instant::now(),
+            started: AtomicU64::new(0),
             at: AtomicU64::new(u64::MAX),
             fired: AtomicBool::new(false),
         }
@@ -355,15 +389,23 @@ impl Deadline {
         u64::try_from(instant.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX)
     }
 
-    fn arm(&self, at: Instant) {
+    /// Starts the clock of a job that started at `started` and may run for `timeout`.
+    fn arm(&self, started: Instant, timeout: Duration) {
         self.fired.store(false, Ordering::Relaxed);
-        self.at.store(self.nanos(at), Ordering::Relaxed);
+        self.started.store(self.nanos(started), Ordering::Relaxed);
+        self.at.store(self.nanos(started + timeout), Ordering::Relaxed);
     }
 
     /// Stops the clock; returns whether the deadline interrupted the job.
     fn disarm(&self) -> bool {
         self.at.store(u64::MAX, Ordering::Relaxed);
         self.fired.swap(false, Ordering::Relaxed)
+    }
+
+    /// Time since the current job started.
+    fn elapsed(&self) -> Duration {
+        let now = self.nanos(Instant::now());
+        Duration::from_nanos(now.saturating_sub(self.started.load(Ordering::Relaxed)))
     }
 
     fn expired(&self) -> bool {

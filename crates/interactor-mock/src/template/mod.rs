@@ -28,9 +28,9 @@
 //!   becomes the value itself, keeping its JSON type: a number stays a number, an object
 //!   stays an object. A missing value becomes `null`.
 //! - A placeholder inside a longer string is stringified: strings without quotes,
-//!   numbers as JavaScript would print them (`5000`, never `5000.0`; `1.5`), booleans as
-//!   `true`/`false`, objects and arrays as compact JSON, and `null` or a missing value as
-//!   nothing.
+//!   numbers in JSON notation with whole floats losing their `.0` (`5000`, never
+//!   `5000.0`; `1.5`), booleans as `true`/`false`, objects and arrays as compact JSON,
+//!   and `null` or a missing value as nothing.
 //! - [`render_value`] renders every string inside objects and arrays; object keys and
 //!   non-string values are kept as they are.
 //! - [`render_string`] always produces text (for URLs and headers): a lone placeholder is
@@ -361,7 +361,8 @@ fn push_stringified(out: &mut String, value: &Value) {
     }
 }
 
-/// Prints a number as JavaScript would: floats with no fraction lose the `.0`.
+/// Prints a number in JSON notation, except that floats with no fraction lose the `.0`
+/// (script results arrive as floats; `5000.0` should read `5000`, as in JavaScript).
 fn number_text(n: &Number) -> String {
     /// Beyond 2^53 floats are no longer exact integers; keep their own notation.
     const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0;

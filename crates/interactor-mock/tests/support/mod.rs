@@ -293,3 +293,23 @@ pub(crate) fn stub_yourapp(api: &Api) {
             times: None,
         });
 }
+
+impl Api {
+    pub(crate) fn admin_url(&self, path: &str) -> String {
+        format!("{}/_mock{path}", self.server.base_url())
+    }
+
+    pub(crate) async fn get_admin(&self, path: &str) -> Answer {
+        self.send(self.raw().get(self.admin_url(path))).await
+    }
+
+    pub(crate) async fn post_admin(&self, path: &str, body: Value) -> Answer {
+        self.send(self.raw().post(self.admin_url(path)).json(&body))
+            .await
+    }
+
+    pub(crate) async fn put_admin(&self, path: &str, body: Value) -> Answer {
+        self.send(self.raw().put(self.admin_url(path)).json(&body))
+            .await
+    }
+}

@@ -219,7 +219,10 @@ fn every_problem_is_reported_at_once_in_document_order() {
             "review": {
                 "type": "halting",
                 "logic": { "type": "script", "code": "return {}" },
-                "presentation": { "type": "form", "fields": [{ "name": "OK", "type": "boolean", "label": "Ok" }] },
+                "presentation": {
+                    "type": "form",
+                    "fields": [{ "name": "OK", "type": "boolean", "label": "Ok" }]
+                },
                 "transitions": []
             },
             "end": { "type": "terminal", "transitions": [{ "target": "start" }] }

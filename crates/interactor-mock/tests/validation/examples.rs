@@ -1,10 +1,27 @@
-//! The reference's own examples are valid and deserialise.
+//! The reference's own examples, kept verbatim in `fixtures/`, are valid and deserialise.
 
-use interactor_client::model::{StateKind, TransitionMode};
+use interactor_client::model::{Logic, Presentation, StateKind, TransitionMode};
 use interactor_mock::validate::parse_definition;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::support::{assert_problems, assert_valid, minimal, set};
+
+/// "Step 1: Create a Workflow Definition".
+const APPROVAL_WORKFLOW: &str = include_str!("fixtures/approval_workflow.json");
+/// "Step 2: Validate Without Saving".
+const MY_WORKFLOW: &str = include_str!("fixtures/my_workflow.json");
+/// "Complete Example: Multi-Level Approval".
+const PURCHASE_APPROVAL: &str = include_str!("fixtures/purchase_approval.json");
+/// The snippets of "Halting Instructions", "Halting Presentations" and "Workflow Logic".
+const SNIPPETS: &str = include_str!("fixtures/reference_snippets.json");
+
+fn load(text: &str) -> Value {
+    serde_json::from_str(text).expect("fixture is JSON")
+}
+
+fn snippet(name: &str) -> Value {
+    load(SNIPPETS)[name].clone()
+}
 
 fn parse(raw: &Value) -> interactor_client::model::WorkflowDefinition {
     match parse_definition(raw, raw.to_string().len()) {
@@ -13,162 +30,39 @@ fn parse(raw: &Value) -> interactor_client::model::WorkflowDefinition {
     }
 }
 
-fn approval_workflow() -> Value {
-    json!({
-        "name": "approval_workflow",
-        "initial_state": "request",
-        "ai_guidance": "This workflow handles approval requests. Route based on amount thresholds.",
-        "states": {
-            "request": {
-                "type": "action",
-                "logic": {
-                    "type": "script",
-                    "code": "return { request_id: input.id, amount: input.amount, status: \"pending\", submitted_at: new Date().toISOString() }"
-                },
-                "transitions": [{ "target": "await_approval" }]
-            },
-            "await_approval": {
-                "type": "halting",
-                "presentation": {
-                    "type": "form",
-                    "title": "Approval Required",
-                    "description": "Please review and approve or reject this request.",
-                    "fields": [
-                        { "name": "approved", "type": "boolean", "label": "Approve this request?" },
-                        { "name": "comment", "type": "string", "label": "Comment (optional)", "multiline": true }
-                    ]
-                },
-                "transitions": [
-                    { "target": "approved", "condition": { "field": "approved", "equals": true } },
-                    { "target": "rejected" }
-                ]
-            },
-            "approved": {
-                "type": "terminal",
-                "on_enter": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/webhooks/approval-complete",
-                    "body": { "request_id": "${workflow_data.request_id}", "status": "approved" }
-                }
-            },
-            "rejected": {
-                "type": "terminal",
-                "on_enter": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/webhooks/approval-complete",
-                    "body": { "request_id": "${workflow_data.request_id}", "status": "rejected" }
-                }
-            }
+/// A definition around one state: `start` leads to `name`, and every state that
+/// `state`'s transitions name exists as a terminal state.
+fn host(name: &str, state: Value) -> Value {
+    let mut states = Map::new();
+    states.insert(
+        "start".into(),
+        json!({ "type": "action", "transitions": [{ "target": name }] }),
+    );
+    states.insert(name.into(), state.clone());
+
+    let exits = state["transitions"].as_array().cloned().unwrap_or_default();
+    for exit in exits {
+        let target = exit.get("target").or_else(|| exit.get("to"));
+        if let Some(target) = target.and_then(Value::as_str) {
+            states.insert(target.into(), json!({ "type": "terminal" }));
         }
-    })
+    }
+    json!({ "name": "reference_snippet", "initial_state": "start", "states": states })
 }
 
-fn purchase_approval() -> Value {
-    let approval_form = |title: &str, extra: Option<Value>| {
-        let mut fields = vec![
-            json!({ "name": "approved", "type": "boolean", "label": "Approve?", "required": true }),
-            json!({ "name": "comment", "type": "string", "label": "Comment", "multiline": true }),
-        ];
-        fields.extend(extra);
-        json!({
-            "type": "form",
-            "title": title,
-            "description": "Purchase request for ${workflow_data.description} - $${workflow_data.amount}",
-            "fields": fields
-        })
-    };
-    let script = |code: &str, next: &str| {
-        json!({
-            "type": "action",
-            "logic": { "type": "script", "code": code },
-            "transitions": [{ "target": next }]
-        })
-    };
-    json!({
-        "name": "purchase_approval",
-        "initial_state": "submit",
-        "ai_guidance": "Multi-level purchase approval workflow. Amount thresholds: <$1000 auto-approve, $1000-$10000 manager, >$10000 VP required.",
-        "states": {
-            "submit": {
-                "type": "action",
-                "logic": {
-                    "type": "script",
-                    "code": "return { ...input, submitted_at: new Date().toISOString(), status: 'pending' }"
-                },
-                "transitions": [
-                    { "target": "auto_approved", "condition": { "field": "amount", "operator": "lte", "value": 1000 } },
-                    { "target": "manager_approval", "condition": { "field": "amount", "operator": "lte", "value": 10000 } },
-                    { "target": "manager_approval" }
-                ]
-            },
-            "manager_approval": {
-                "type": "halting",
-                "presentation": approval_form("Manager Approval Required", None),
-                "transitions": [
-                    {
-                        "target": "vp_approval",
-                        "condition": { "and": [
-                            { "field": "approved", "equals": true },
-                            { "field": "amount", "operator": "gt", "value": 10000 }
-                        ] }
-                    },
-                    { "target": "approved", "condition": { "field": "approved", "equals": true } },
-                    { "target": "rejected" }
-                ]
-            },
-            "vp_approval": {
-                "type": "halting",
-                "presentation": approval_form(
-                    "VP Approval Required",
-                    Some(json!({ "name": "budget_code", "type": "string", "label": "Budget Code" })),
-                ),
-                "transitions": [
-                    { "target": "approved", "condition": { "field": "approved", "equals": true } },
-                    { "target": "rejected" }
-                ]
-            },
-            "auto_approved": script("return { ...workflow_data, status: 'approved', approved_by: 'auto', approved_at: new Date().toISOString() }", "notify_requester"),
-            "approved": script("return { ...workflow_data, status: 'approved', approved_at: new Date().toISOString() }", "notify_requester"),
-            "rejected": script("return { ...workflow_data, status: 'rejected', rejected_at: new Date().toISOString() }", "notify_requester"),
-            "notify_requester": {
-                "type": "action",
-                "logic": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/notifications",
-                    "body": {
-                        "type": "purchase_decision",
-                        "email": "${workflow_data.requester}",
-                        "status": "${workflow_data.status}",
-                        "amount": "${workflow_data.amount}"
-                    }
-                },
-                "transitions": [{ "target": "complete" }]
-            },
-            "complete": { "type": "terminal" }
-        }
-    })
-}
-
-/// A definition whose `review` state carries `state` (with `approved`/`rejected` exits).
-fn around_halting_state(state: Value) -> Value {
-    json!({
-        "name": "halting_examples",
-        "initial_state": "start",
-        "states": {
-            "start": { "type": "action", "transitions": [{ "target": "review" }] },
-            "review": state,
-            "approved": { "type": "terminal" },
-            "rejected": { "type": "terminal" }
-        }
-    })
+/// A halting state showing `presentation`, leaving to `approved` or `rejected`.
+fn halting_with(key: &str, value: Value) -> Value {
+    let mut state = json!({
+        "type": "halting",
+        "transitions": [{ "target": "approved" }, { "target": "rejected" }]
+    });
+    state[key] = value;
+    host("review", state)
 }
 
 #[test]
 fn the_step_one_approval_workflow_is_valid() {
-    let raw = approval_workflow();
+    let raw = load(APPROVAL_WORKFLOW);
     assert_valid(&raw);
 
     let definition = parse(&raw);
@@ -177,11 +71,16 @@ fn the_step_one_approval_workflow_is_valid() {
     assert_eq!(definition.states.len(), 4);
     assert_eq!(definition.states["await_approval"].kind, StateKind::Halting);
     assert_eq!(definition.states["await_approval"].transitions.len(), 2);
+    assert!(matches!(
+        definition.states["approved"].on_enter,
+        Some(Logic::Http(_))
+    ));
 }
 
 #[test]
 fn the_step_two_workflow_is_valid() {
-    let raw = minimal();
+    let raw = load(MY_WORKFLOW);
+    assert_eq!(raw, minimal());
     assert_valid(&raw);
     let definition = parse(&raw);
     assert_eq!(
@@ -193,7 +92,7 @@ fn the_step_two_workflow_is_valid() {
 #[test]
 fn the_step_two_error_example_is_reported_as_in_the_reference() {
     let raw = set(
-        minimal(),
+        load(MY_WORKFLOW),
         "/states/start/transitions/0/target",
         json!("nonexistent"),
     );
@@ -214,180 +113,114 @@ fn the_step_two_error_example_is_reported_as_in_the_reference() {
 
 #[test]
 fn the_purchase_approval_example_is_valid() {
-    let raw = purchase_approval();
+    let raw = load(PURCHASE_APPROVAL);
     assert_valid(&raw);
     let definition = parse(&raw);
+    assert_eq!(definition.name, "purchase_approval");
     assert_eq!(definition.states.len(), 8);
     assert_eq!(definition.states["manager_approval"].transitions.len(), 3);
 }
 
 #[test]
 fn ai_halting_instructions_with_selection_mode_are_valid() {
-    let raw = around_halting_state(json!({
-        "type": "halting",
-        "halting_instructions": {
-            "type": "ai",
-            "config": {
-                "prompt": "Summarize this order and ask the user to approve or reject it.",
-                "model": "claude-3-haiku-20240307",
-                "include_data_paths": ["order", "customer", "risk_score"]
-            }
-        },
-        "transition_mode": "selection",
-        "transitions": [
-            { "key": "approve", "to": "approved", "description": "Approve the order" },
-            { "key": "reject", "to": "rejected", "description": "Reject the order" }
-        ]
-    }));
+    let state = snippet("ai_halting_state")["await_approval"].clone();
+    let raw = host("await_approval", state);
     assert_valid(&raw);
     let definition = parse(&raw);
     assert_eq!(
-        definition.states["review"].transition_mode,
+        definition.states["await_approval"].transition_mode,
         Some(TransitionMode::Selection)
     );
 }
 
 #[test]
 fn simple_and_message_halting_instructions_are_valid() {
-    let simple = json!({
-        "instruction": "Tell the user the strategy is ready for review. Highlight key metrics and risks.",
-        "include_data": ["strategy", "benchmarks", "risk_assessment"]
-    });
-    let message = json!({
-        "type": "message",
-        "config": {
-            "title": "Approval Required",
-            "message": "This order exceeds the automatic approval threshold and requires manual review."
-        }
-    });
-    for instructions in [simple, message] {
-        let raw = around_halting_state(json!({
-            "type": "halting",
-            "halting_instructions": instructions,
-            "transitions": [{ "target": "approved" }, { "target": "rejected" }]
-        }));
+    for name in ["simple_instructions", "message_instructions"] {
+        let instructions = snippet(name)["halting_instructions"].clone();
+        let raw = halting_with("halting_instructions", instructions);
         assert_valid(&raw);
-        parse(&raw);
+        assert!(parse(&raw).states["review"].halting_instructions.is_some());
     }
 }
 
 #[test]
 fn the_reference_presentations_are_valid() {
-    let form = json!({
-        "type": "form",
-        "title": "Approval Required",
-        "description": "Please review the request details and provide your decision.",
-        "fields": [
-            { "name": "approved", "type": "boolean", "label": "Approve this request?", "required": true },
-            { "name": "amount", "type": "number", "label": "Approved Amount",
-              "default": "${workflow_data.amount}", "min": 0, "max": 100000 },
-            { "name": "notes", "type": "string", "label": "Notes", "multiline": true,
-              "placeholder": "Add any notes or conditions..." },
-            { "name": "priority", "type": "select", "label": "Priority",
-              "options": [
-                  { "value": "low", "label": "Low" },
-                  { "value": "medium", "label": "Medium" },
-                  { "value": "high", "label": "High" }
-              ],
-              "default": "medium" },
-            { "name": "due", "type": "date", "label": "Due", "minDate": "2026-01-01", "maxDate": "2026-12-31" },
-            { "name": "receipt", "type": "file", "label": "Receipt", "accept": "application/pdf", "maxSize": 10485760 },
-            { "name": "count", "type": "number", "label": "Count", "step": 1 },
-            { "name": "code", "type": "string", "label": "Code", "maxLength": 12 }
-        ]
-    });
-    let choice = json!({
-        "type": "choice",
-        "title": "Select Action",
-        "message": "How would you like to proceed with this request?",
-        "options": [
-            { "value": "approve", "label": "Approve", "description": "Approve the request as submitted" },
-            { "value": "reject", "label": "Reject", "description": "Reject the request" },
-            { "value": "escalate", "label": "Escalate to Manager", "description": "Send to manager for review" },
-            { "value": "request_info", "label": "Request More Information", "description": "Ask the requester for additional details" }
-        ]
-    });
-    let message = json!({
-        "type": "message",
-        "title": "Processing",
-        "message": "Waiting for external system response. This may take a few minutes.",
-        "show_progress": true
-    });
-    for presentation in [form, choice, message] {
-        let raw = around_halting_state(json!({
-            "type": "halting",
-            "presentation": presentation,
-            "transitions": [{ "target": "approved" }, { "target": "rejected" }]
-        }));
+    for name in [
+        "form_presentation",
+        "choice_presentation",
+        "message_presentation",
+    ] {
+        let raw = halting_with("presentation", snippet(name));
+        assert_valid(&raw);
+        let definition = parse(&raw);
+        let presentation = definition.states["review"].presentation.as_ref();
+        let parsed_kind = match presentation {
+            Some(Presentation::Form(_)) => "form_presentation",
+            Some(Presentation::Choice(_)) => "choice_presentation",
+            Some(Presentation::Message(_)) => "message_presentation",
+            other => panic!("unexpected presentation {other:?}"),
+        };
+        assert_eq!(parsed_kind, name);
+    }
+}
+
+#[test]
+fn the_reference_logic_is_valid() {
+    for name in ["script_logic", "http_logic"] {
+        let state = json!({
+            "type": "action",
+            "logic": snippet(name),
+            "transitions": [{ "target": "done" }]
+        });
+        let raw = host("work", state);
         assert_valid(&raw);
         parse(&raw);
     }
 }
 
 #[test]
-fn the_reference_logic_and_conditions_are_valid() {
-    let raw = json!({
-        "name": "logic-examples",
-        "initial_state": "compute",
-        "states": {
-            "compute": {
-                "type": "action",
-                "logic": {
-                    "type": "script",
-                    "code": "const total = input.items.reduce((sum, item) => sum + item.price, 0); const needsApproval = total > 1000; return { ...workflow_data, total, needs_approval: needsApproval, calculated_at: new Date().toISOString() };"
-                },
-                "transitions": [{ "target": "call" }]
-            },
-            "call": {
-                "type": "action",
-                "logic": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://api.yourservice.com/process",
-                    "headers": {
-                        "Authorization": "Bearer ${secrets.API_KEY}",
-                        "Content-Type": "application/json"
-                    },
-                    "body": {
-                        "order_id": "${workflow_data.order_id}",
-                        "amount": "${workflow_data.amount}",
-                        "customer_email": "${workflow_data.customer_email}"
-                    },
-                    "timeout": 30000,
-                    "retry": { "attempts": 3, "backoff": "exponential" }
-                },
-                "transitions": [
-                    { "target": "vp_approval", "condition": { "and": [
-                        { "field": "approved", "equals": true },
-                        { "field": "amount", "operator": "gt", "value": 10000 }
-                    ] } },
-                    { "target": "approved", "condition": { "or": [
-                        { "field": "amount", "operator": "lte", "value": 1000 },
-                        { "and": [
-                            { "field": "approved", "equals": true },
-                            { "field": "amount", "operator": "lte", "value": 10000 }
-                        ] }
-                    ] } },
-                    { "target": "approved", "condition": { "field": "status", "not_equals": "rejected" } },
-                    { "target": "approved", "condition": { "field": "amount", "operator": "gte", "value": 1000 } },
-                    { "target": "approved", "condition": { "field": "amount", "operator": "lt", "value": 100 } },
-                    { "target": "approved", "condition": { "field": "email", "operator": "contains", "value": "@company.com" } },
-                    { "target": "approved", "condition": { "field": "category", "operator": "in", "value": ["A", "B", "C"] } },
-                    { "target": "rejected" }
-                ]
-            },
-            "vp_approval": { "type": "terminal" },
-            "approved": { "type": "terminal" },
-            "rejected": { "type": "terminal" }
-        }
-    });
+fn the_reference_transition_conditions_are_valid() {
+    for name in ["threshold_transitions", "complex_transitions"] {
+        let state = json!({
+            "type": "action",
+            "transitions": snippet(name)["transitions"].clone()
+        });
+        let raw = host("route", state);
+        assert_valid(&raw);
+        parse(&raw);
+    }
+}
+
+#[test]
+fn every_field_type_with_its_properties_is_valid() {
+    let fields = json!([
+        { "name": "due", "type": "date", "label": "Due",
+          "minDate": "2026-01-01", "maxDate": "2026-12-31" },
+        { "name": "receipt", "type": "file", "label": "Receipt",
+          "accept": "application/pdf", "maxSize": 10_485_760 },
+        { "name": "count", "type": "number", "label": "Count", "step": 1, "required": false },
+        { "name": "code", "type": "string", "label": "Code", "maxLength": 12 }
+    ]);
+    let raw = halting_with("presentation", json!({ "type": "form", "fields": fields }));
     assert_valid(&raw);
     parse(&raw);
 }
 
 #[test]
+fn parse_definition_returns_every_problem_of_an_invalid_definition() {
+    let raw = set(minimal(), "/name", json!("Bad"));
+    let raw = set(raw, "/states/start/transitions/0/target", json!("nowhere"));
+    let problems = parse_definition(&raw, raw.to_string().len()).expect_err("invalid");
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["name", "states.start.transitions[0].target", "states.end"]
+    );
+}
+
+#[test]
 fn a_definition_serialised_from_the_model_is_valid_again() {
-    let definition = parse(&purchase_approval());
+    let definition = parse(&load(PURCHASE_APPROVAL));
     let raw = serde_json::to_value(&definition).expect("serialises");
     assert_valid(&raw);
     assert_eq!(parse(&raw), definition);

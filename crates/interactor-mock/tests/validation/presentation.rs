@@ -204,7 +204,8 @@ fn a_field_needs_a_name_a_type_and_a_label() {
         &with_field(json!({ "name": "x", "type": "color", "label": "X" })),
         &[(
             "states.review.presentation.fields[0].type",
-            "Expected one of 'string', 'number', 'boolean', 'select', 'date', 'file', found 'color'",
+            "Expected one of 'string', 'number', 'boolean', 'select', 'date', 'file', \
+             found 'color'",
         )],
     );
 }

@@ -167,3 +167,22 @@ fn concurrent_copies_are_accepted_exactly_once() {
 
     assert_eq!(accepted, 1);
 }
+
+#[test]
+fn a_copy_with_the_signature_in_uppercase_is_still_a_replay() {
+    let clock = TestClock::at(NOW);
+    let (verifier, _) = guarded(&clock, 16);
+    let (headers, body) = signed_halted("del_1", NOW);
+    verifier.verify(&headers, &body).unwrap();
+
+    let upper = format!(
+        "sha256={}",
+        hex::encode_upper(headers.signature().as_bytes())
+    );
+    let copy = with_header(&headers, header::SIGNATURE, Some(&upper));
+
+    assert!(matches!(
+        verifier.verify(&copy, &body),
+        Err(Error::Replayed)
+    ));
+}
