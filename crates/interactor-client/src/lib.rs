@@ -64,8 +64,8 @@
 //!
 //! A static token ([`ClientBuilder::bearer_token`]), the client-credentials grant
 //! ([`ClientCredentials`]), the refresh-token grant ([`RefreshTokenGrant`]) or a source of
-//! your own ([`TokenSource`]). Tokens that expire are refreshed before they do (30 s plus up
-//! to 30 s of random jitter early, and never later than halfway through their life); callers
+//! your own ([`TokenSource`]). Tokens that expire are refreshed before they do: 30 s plus up
+//! to 30 s of random jitter early, but not before half of their lifetime has passed. Callers
 //! that need a token at the same time share one token request; a 401 answer drops the token
 //! and the request is sent once more with a new one. Token endpoints may answer in the
 //! `{"data": {...}}` envelope or in the plain OAuth form.

@@ -104,14 +104,19 @@ impl Transport {
                 });
             }
 
-            let auth = match tokio::time::timeout(remaining, self.auth.header()).await {
-                Ok(auth) => auth?,
-                Err(_elapsed) => {
-                    return Err(Error::Timeout {
-                        elapsed: started.elapsed(),
-                        attempts: attempts - 1,
-                    });
+            let auth = if self.auth.can_refresh() {
+                // Fetching a token counts against the deadline like any attempt.
+                match tokio::time::timeout(remaining, self.auth.header()).await {
+                    Ok(auth) => auth?,
+                    Err(_elapsed) => {
+                        return Err(Error::Timeout {
+                            elapsed: started.elapsed(),
+                            attempts: attempts - 1,
+                        });
+                    }
                 }
+            } else {
+                self.auth.header().await?
             };
             let attempt_span = tracing::debug_span!(
                 "attempt",

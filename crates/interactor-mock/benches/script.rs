@@ -71,6 +71,12 @@ fn script_step(c: &mut Criterion) {
     group.bench_function("ctx_gc", |b| {
         b.iter(|| { let c = Context::full(&runtime).unwrap(); c.with(|ctx| { black_box(ctx.globals()); }); drop(c); runtime.run_gc(); });
     });
+
+    for (name, src) in [("nocomment", include_str!("/tmp/p_nocomment.js")), ("half", include_str!("/tmp/p_half.js")), ("tiny", include_str!("/tmp/p_tiny.js"))] {
+        group.bench_function(format!("parse_{name}"), |b| {
+            b.iter(|| { let c = Context::full(&runtime).unwrap(); c.with(|ctx| { let f: Function<'_> = ctx.eval(src).unwrap(); black_box(f); }); });
+        });
+    }
     group.finish();
 }
 

@@ -1,6 +1,7 @@
 //! In-memory Interactor workflow server for offline tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod admin;
 mod api;
 pub mod auth;
 pub mod clock;
@@ -15,7 +16,7 @@ pub mod template;
 pub mod validate;
 pub mod webhooks;
 
-pub use api::{Fault, MockState};
+pub use api::{Fault, JournalEntry, MockState};
 pub use clock::Clock;
 pub use config::MockConfig;
 pub use engine::{Engine, EngineConfig, EngineError};

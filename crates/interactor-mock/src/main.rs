@@ -1,9 +1,11 @@
 //! The `interactor-mock` binary: the mock served on a local port.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use interactor_mock::MockServer;
+use interactor_mock::{MockConfig, MockServer};
 
 /// An in-memory Interactor workflow server for offline development and tests.
 #[derive(Debug, Parser)]
@@ -16,6 +18,18 @@ struct Args {
     /// Bearer token that never expires and may do everything.
     #[arg(long, default_value = interactor_mock::DEFAULT_DEV_TOKEN, env = "INTERACTOR_MOCK_DEV_TOKEN")]
     dev_token: String,
+
+    /// JSON file to preload: published workflows, clients, secrets, HTTP stubs, limits.
+    #[arg(long, env = "INTERACTOR_MOCK_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// File to load the state from at start-up and save it to on shutdown.
+    #[arg(long, env = "INTERACTOR_MOCK_STATE_FILE")]
+    state_file: Option<PathBuf>,
+
+    /// Switch rate limiting off (the headers are still sent).
+    #[arg(long)]
+    no_rate_limits: bool,
 
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -33,30 +47,52 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     init_logging(args.log_format);
 
-    let server = match MockServer::builder()
-        .addr(args.addr)
-        .dev_token(&args.dev_token)
-        .start()
-        .await
-    {
+    let mut builder = MockServer::builder().addr(args.addr).dev_token(&args.dev_token);
+    if let Some(path) = &args.config {
+        match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|text| {
+            MockConfig::from_json(&text).map_err(|e| e.to_string())
+        }) {
+            Ok(config) => builder = builder.config(config),
+            Err(err) => {
+                tracing::error!(path = %path.display(), error = %err, "cannot read the config");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(path) = &args.state_file {
+        builder = builder.state_file(path);
+    }
+    if args.no_rate_limits {
+        builder = builder.no_rate_limits();
+    }
+
+    let server = match builder.start().await {
         Ok(server) => server,
         Err(err) => {
-            tracing::error!(addr = %args.addr, error = %err, "could not listen");
+            tracing::error!(addr = %args.addr, error = %err, "could not start");
             return std::process::ExitCode::FAILURE;
         }
     };
 
-    // The first line is the contract scripts wait for; keep its shape.
-    println!("interactor-mock listening on {}", server.base_url());
-    println!(
+    // The first line is the contract scripts wait for; keep its shape. A closed stdout
+    // (a parent that read the first line and went away) must not stop the server.
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "interactor-mock listening on {}", server.base_url());
+    let _ = writeln!(
+        stdout,
         "API base URL: {}  (Authorization: Bearer {})",
         server.api_url(),
         server.dev_token()
     );
+    let _ = stdout.flush();
+    drop(stdout);
 
     wait_for_shutdown_signal().await;
     tracing::info!("shutting down");
-    server.shutdown().await;
+    if let Err(err) = server.shutdown().await {
+        tracing::error!(error = %err, "the state could not be saved");
+        return std::process::ExitCode::FAILURE;
+    }
     std::process::ExitCode::SUCCESS
 }
 

@@ -31,6 +31,7 @@ pub struct MockServerBuilder {
     token_ttl_seconds: u64,
     engine: EngineConfig,
     config: MockConfig,
+    state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for MockServerBuilder {
@@ -43,6 +44,7 @@ impl Default for MockServerBuilder {
             token_ttl_seconds: DEFAULT_TOKEN_TTL_SECONDS,
             engine: EngineConfig::default(),
             config: MockConfig::default(),
+            state_file: None,
         }
     }
 }
@@ -75,6 +77,13 @@ impl MockServerBuilder {
     /// Active instances one namespace may have (default 10,000).
     pub fn max_active_per_namespace(mut self, limit: usize) -> Self {
         self.engine.max_active_per_namespace = limit;
+        self
+    }
+
+    /// A file to load the state from at start-up (when it exists) and to save it to on
+    /// [`MockServer::shutdown`] and `POST /_mock/state/save`.
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(path.into());
         self
     }
 
@@ -132,10 +141,18 @@ impl MockServerBuilder {
             journal: Arc::new(RequestJournal::default()),
             webhooks: webhooks.clone(),
             config: Arc::new(self.config),
+            state_file: self.state_file.clone(),
         };
         state.config.apply(&state.engine, &state.auth).map_err(|err| {
             std::io::Error::new(std::io::ErrorKind::InvalidData, format!("config: {err}"))
         })?;
+        if let Some(path) = self.state_file.as_deref().filter(|p| p.exists()) {
+            let saved = api::read_state(path)?;
+            state.import(saved).await.map_err(|err| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, err.body.message)
+            })?;
+            tracing::info!(path = %path.display(), "state loaded");
+        }
         let app = api::router(state.clone());
 
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -221,6 +238,29 @@ impl MockServer {
         format!("{}/api/v1", self.base_url())
     }
 
+    /// Typed access to this server's admin API.
+    pub fn admin(&self) -> crate::admin::Admin {
+        crate::admin::Admin::new(self.base_url())
+    }
+
+    /// A client for this server, authenticated with the dev token.
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the base URL is always valid. A failure to build the client
+    /// (which would mean the TLS stack cannot start) panics, since a test can do nothing
+    /// without it.
+    pub fn client(&self) -> interactor_client::Client {
+        match interactor_client::Client::builder()
+            .base_url(self.api_url())
+            .bearer_token(self.dev_token.clone())
+            .build()
+        {
+            Ok(client) => client,
+            Err(err) => panic!("a client for the mock could not be built: {err}"),
+        }
+    }
+
     /// The token the server accepts.
     pub fn dev_token(&self) -> &str {
         &self.dev_token
@@ -251,13 +291,26 @@ impl MockServer {
         self.state.engine.clock()
     }
 
-    /// Stops accepting requests and waits for those under way to finish.
-    pub async fn shutdown(mut self) {
+    /// Stops accepting requests, waits for those under way to finish, and saves the state
+    /// when the server has a state file.
+    ///
+    /// # Errors
+    ///
+    /// When the state file cannot be written.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        match self.state.save().await {
+            Ok(Some(path)) => {
+                tracing::info!(path = %path.display(), "state saved");
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(err) => Err(std::io::Error::other(err.body.message)),
         }
     }
 }

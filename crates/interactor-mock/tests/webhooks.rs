@@ -1,191 +1,27 @@
 //! Webhook subscriptions and deliveries, end to end: a real receiver verifies every
 //! delivery with the webhook crate's `Verifier` while the tests drive the mock's clock.
 
+#[path = "webhooks/receiver.rs"]
+mod receiver;
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use chrono::{DateTime, SecondsFormat, Utc};
 use interactor_mock::webhooks::{DeliveryFilter, DeliveryStatus, WebhookConfig};
 use interactor_mock::{Clock, MockServer};
-use interactor_webhook::{Event, Verifier};
+use receiver::{Behaviour, PATIENCE, Receiver};
 use serde_json::{Value, json};
 use support::{Api, approval_workflow, stub_yourapp};
 
+/// The secret of every subscription, and of the receiver's verifier.
 const SECRET: &str = "whsec_0123456789abcdef0123456789abcdef";
-
-/// How long a test waits for something that should happen within milliseconds.
-const PATIENCE: Duration = Duration::from_secs(5);
-
-/// How long a test waits to be sure that something does not happen.
-const QUIET: Duration = Duration::from_millis(150);
 
 fn start_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2030-01-20T12:00:00Z")
         .expect("valid time")
         .to_utc()
-}
-
-/// How the receiver answers.
-#[derive(Clone, Copy, Debug)]
-enum Behaviour {
-    Succeed,
-    FailTimes(u32),
-    AlwaysFail,
-    Hang,
-}
-
-/// One delivery as the receiver saw it, after verification.
-#[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    event: Event,
-    body: Value,
-    delivery_id: String,
-    retry_count: u32,
-    timestamp: i64,
-    signature: String,
-}
-
-struct ReceiverState {
-    verifier: Verifier,
-    behaviour: Mutex<Behaviour>,
-    received: Mutex<Vec<Received>>,
-    rejected: Mutex<Vec<String>>,
-}
-
-/// A local HTTP server that verifies and records every delivery.
-struct Receiver {
-    state: Arc<ReceiverState>,
-    base: String,
-}
-
-impl Receiver {
-    /// Verifies with `SECRET` and the mock's `clock`, so that moving the clock does not
-    /// make deliveries look old.
-    async fn start(clock: &Clock) -> Self {
-        let clock = clock.clone();
-        let verifier = Verifier::builder()
-            .secret(SECRET)
-            .clock(move || clock.now().timestamp())
-            .build()
-            .expect("verifier");
-        let state = Arc::new(ReceiverState {
-            verifier,
-            behaviour: Mutex::new(Behaviour::Succeed),
-            received: Mutex::default(),
-            rejected: Mutex::default(),
-        });
-        let app = Router::new()
-            .route("/{*path}", post(receive))
-            .with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("receiver binds");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { state, base }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn behave(&self, behaviour: Behaviour) {
-        *self.state.behaviour.lock().unwrap() = behaviour;
-    }
-
-    fn received(&self) -> Vec<Received> {
-        let rejected = self.state.rejected.lock().unwrap().clone();
-        assert!(
-            rejected.is_empty(),
-            "deliveries failed verification: {rejected:?}"
-        );
-        self.state.received.lock().unwrap().clone()
-    }
-
-    fn events(&self) -> Vec<String> {
-        self.received()
-            .iter()
-            .map(|received| received.event.name().to_owned())
-            .collect()
-    }
-
-    /// Waits until `count` deliveries arrived.
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "expected {count} deliveries, got {}: {:?}",
-                received.len(),
-                self.events()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// Checks that the count stays at `count` for a while.
-    async fn stays_at(&self, count: usize) {
-        tokio::time::sleep(QUIET).await;
-        assert_eq!(self.received().len(), count, "{:?}", self.events());
-    }
-}
-
-async fn receive(
-    State(state): State<Arc<ReceiverState>>,
-    axum::extract::Path(path): axum::extract::Path<String>,
-    headers: HeaderMap,
-    body: bytes::Bytes,
-) -> StatusCode {
-    let pairs: Vec<(String, Vec<u8>)> = headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-        .collect();
-    match state.verifier.verify(&pairs, &body) {
-        Ok(verified) => state.received.lock().unwrap().push(Received {
-            path: format!("/{path}"),
-            event: verified.event,
-            body: serde_json::from_slice(&body).expect("JSON body"),
-            delivery_id: verified.delivery_id.expect("delivery id"),
-            retry_count: verified.retry_count,
-            timestamp: verified.timestamp,
-            signature: verified.signature.to_header_value(),
-        }),
-        Err(err) => {
-            state.rejected.lock().unwrap().push(err.to_string());
-            return StatusCode::UNAUTHORIZED;
-        }
-    }
-
-    let behaviour = *state.behaviour.lock().unwrap();
-    match behaviour {
-        Behaviour::Succeed => StatusCode::OK,
-        Behaviour::FailTimes(0) => {
-            *state.behaviour.lock().unwrap() = Behaviour::Succeed;
-            StatusCode::OK
-        }
-        Behaviour::FailTimes(left) => {
-            *state.behaviour.lock().unwrap() = Behaviour::FailTimes(left - 1);
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        Behaviour::AlwaysFail => StatusCode::SERVICE_UNAVAILABLE,
-        Behaviour::Hang => {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            StatusCode::OK
-        }
-    }
 }
 
 /// A mock on a frozen clock with the approval workflow deployed, and a receiver.
@@ -417,9 +253,8 @@ async fn the_approval_flow_delivers_created_halted_resumed_and_completed_in_orde
     assert_eq!(done["data"]["workflow_data"]["approved"], true);
     assert!(done["data"].get("halting_presentation").is_none());
 
-    let mut ids: Vec<&str> = received.iter().map(|r| r.delivery_id.as_str()).collect();
+    let ids: HashSet<&str> = received.iter().map(|r| r.delivery_id.as_str()).collect();
     assert!(ids.iter().all(|id| id.starts_with("del_")));
-    ids.dedup();
     assert_eq!(ids.len(), 4, "each event is its own delivery");
     assert!(
         received
@@ -529,8 +364,7 @@ async fn a_failing_receiver_is_retried_on_the_documented_schedule() {
         received.iter().all(|r| r.body == received[0].body),
         "the body never changes"
     );
-    let mut signatures: Vec<&str> = received.iter().map(|r| r.signature.as_str()).collect();
-    signatures.dedup();
+    let signatures: HashSet<&str> = received.iter().map(|r| r.signature.as_str()).collect();
     assert_eq!(signatures.len(), 4, "every attempt is signed afresh");
     let start = start_time().timestamp();
     let timestamps: Vec<i64> = received.iter().map(|r| r.timestamp - start).collect();
@@ -762,4 +596,69 @@ async fn the_payload_timestamp_is_the_mock_clock_at_the_event() {
         (start_time() + chrono::Duration::seconds(90)).to_rfc3339_opts(SecondsFormat::Secs, true);
     assert_eq!(received[0].body["timestamp"], expected);
     assert_eq!(received[0].timestamp, start_time().timestamp() + 90);
+}
+
+#[tokio::test]
+async fn a_failed_instance_is_delivered_with_its_error() {
+    let (api, receiver) = setup().await;
+    subscribe(
+        &api,
+        &receiver.url("/hooks"),
+        &["workflow.instance.failed"],
+        None,
+    )
+    .await;
+    api.deploy(json!({
+        "name": "breaks",
+        "initial_state": "work",
+        "states": {
+            "work": { "type": "action",
+                      "logic": { "type": "script", "code": "throw new Error('kaput')" },
+                      "transitions": [{ "target": "done" }] },
+            "done": { "type": "terminal" }
+        }
+    }))
+    .await;
+
+    let started = api.start_instance("breaks", json!({})).await;
+    let received = receiver.wait_for(1).await;
+
+    assert_eq!(started.status, 500, "{}", started.body);
+    let data = &received[0].body["data"];
+    assert_eq!(received[0].body["event"], "workflow.instance.failed");
+    assert_eq!(data["workflow_name"], "breaks");
+    assert_eq!(data["error"]["code"], "script_error");
+    assert!(
+        data["error"]["message"].as_str().unwrap().contains("kaput"),
+        "{data}"
+    );
+    assert!(data.get("halting_presentation").is_none());
+}
+
+#[tokio::test]
+async fn a_cancelled_instance_is_delivered_without_a_presentation() {
+    let (api, receiver) = setup().await;
+    subscribe(
+        &api,
+        &receiver.url("/hooks"),
+        &["workflow.instance.cancelled"],
+        None,
+    )
+    .await;
+    let id = start_approval(&api).await;
+
+    let cancelled = api
+        .post(&format!("/workflows/instances/{id}/cancel"), json!({}))
+        .await;
+    let received = receiver.wait_for(1).await;
+
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(received[0].body["event"], "workflow.instance.cancelled");
+    assert_eq!(received[0].body["data"]["instance_id"], id.as_str());
+    assert!(
+        received[0].body["data"]
+            .get("halting_presentation")
+            .is_none()
+    );
+    receiver.stays_at(1).await;
 }

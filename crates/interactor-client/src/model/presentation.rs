@@ -77,6 +77,30 @@ pub struct ChoicePresentation {
     pub options: Vec<ChoiceOption>,
 }
 
+impl ChoicePresentation {
+    /// A choice asking `message`, with no options yet.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Some(message.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the heading.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Adds an option.
+    #[must_use]
+    pub fn option(mut self, option: ChoiceOption) -> Self {
+        self.options.push(option);
+        self
+    }
+}
+
 impl From<ChoicePresentation> for Presentation {
     fn from(choice: ChoicePresentation) -> Self {
         Self::Choice(choice)
@@ -94,6 +118,23 @@ pub struct MessagePresentation {
     /// A UI hint to show a progress indicator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_progress: Option<bool>,
+}
+
+impl MessagePresentation {
+    /// A message without a heading.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the heading.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
 }
 
 impl From<MessagePresentation> for Presentation {
@@ -122,6 +163,13 @@ impl ChoiceOption {
             label: label.into(),
             description: None,
         }
+    }
+
+    /// Adds a description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
     }
 }
 
@@ -315,6 +363,17 @@ impl HaltingInstructions {
                 title: None,
                 message: message.into(),
             },
+        }
+    }
+
+    /// The short form: `instruction` is a prompt seeing the given data paths.
+    pub fn simple<P: Into<String>>(
+        instruction: impl Into<String>,
+        include_data: impl IntoIterator<Item = P>,
+    ) -> Self {
+        Self::Simple {
+            instruction: instruction.into(),
+            include_data: include_data.into_iter().map(Into::into).collect(),
         }
     }
 

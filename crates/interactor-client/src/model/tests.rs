@@ -612,3 +612,52 @@ fn token_bodies_hide_secrets_in_debug() {
     );
     assert_eq!(response.expires_in, 3600);
 }
+
+#[test]
+fn builder_writes_the_reference_selection_state() {
+    let built = State::halting()
+        .halting_instructions(HaltingInstructions::Ai {
+            config: AiInstructionConfig {
+                prompt: "Summarize this order and ask the user to approve or reject it.".to_owned(),
+                model: Some("claude-3-haiku-20240307".to_owned()),
+                include_data_paths: vec![
+                    "order".to_owned(),
+                    "customer".to_owned(),
+                    "risk_score".to_owned(),
+                ],
+            },
+        })
+        .choice("approve", "approved", "Approve the order")
+        .choice("reject", "rejected", "Reject the order")
+        .build();
+
+    let reference: indexmap::IndexMap<String, State> =
+        serde_json::from_str(fixture!("state_ai_instructions")).expect("decodes");
+    assert_eq!(built, reference["await_approval"]);
+}
+
+#[test]
+fn presentation_builders_write_the_reference_shapes() {
+    let choice = ChoicePresentation::new("How would you like to proceed with this request?")
+        .title("Select Action")
+        .option(
+            ChoiceOption::new("approve", "Approve").description("Approve the request as submitted"),
+        );
+    let Presentation::Choice(reference) =
+        serde_json::from_str(fixture!("choice_presentation")).expect("decodes")
+    else {
+        panic!("choice");
+    };
+    assert_eq!(choice.options[0], reference.options[0]);
+    assert_eq!(choice.message, reference.message);
+
+    let message = MessagePresentation::new("Waiting").title("Processing");
+    assert_eq!(
+        serde_json::to_value(Presentation::from(message)).expect("encodes"),
+        json!({ "type": "message", "title": "Processing", "message": "Waiting" })
+    );
+    assert_eq!(
+        serde_json::to_value(HaltingInstructions::simple("Tell them", ["a"])).expect("encodes"),
+        json!({ "instruction": "Tell them", "include_data": ["a"] })
+    );
+}

@@ -201,3 +201,14 @@ pub(super) async fn import_state(State(state): State<AppState>, body: Body) -> R
     state.import(snapshot).await?;
     Ok(ok(json!({ "imported": true })).into_response())
 }
+
+/// `POST /_mock/state/save`: writes the state file now.
+pub(super) async fn save_state(State(state): State<AppState>) -> Result<Response, ApiError> {
+    match state.save().await? {
+        Some(path) => Ok(ok(json!({ "saved": path.display().to_string() })).into_response()),
+        None => Err(ApiError::invalid_request(
+            "The mock was started without a state file",
+            json!({ "path": "state_file" }),
+        )),
+    }
+}

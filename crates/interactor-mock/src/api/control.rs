@@ -52,6 +52,26 @@ impl AppState {
         .await
     }
 
+    /// Writes the whole state to the state file, atomically: a temporary file beside it,
+    /// flushed to disk, then renamed over it. Does nothing without a state file.
+    pub(crate) async fn save(&self) -> Result<Option<std::path::PathBuf>, ApiError> {
+        let Some(path) = self.state_file.clone() else {
+            return Ok(None);
+        };
+        let state = self.export().await?;
+        let written = path.clone();
+        super::blocking(move || {
+            write_atomically(&path, &state).map_err(|err| {
+                crate::engine::EngineError::new(
+                    interactor_client::model::ErrorCode::InternalError,
+                    format!("The state could not be saved to {}: {err}", path.display()),
+                )
+            })
+        })
+        .await?;
+        Ok(Some(written))
+    }
+
     /// Replaces the whole state.
     pub(crate) async fn import(&self, imported: MockState) -> Result<(), ApiError> {
         let state = self.clone();
@@ -62,4 +82,25 @@ impl AppState {
         })
         .await
     }
+}
+
+/// Serialises `state` into `path` without ever leaving a half-written file there.
+pub(crate) fn write_atomically(path: &std::path::Path, state: &MockState) -> std::io::Result<()> {
+    use std::io::Write as _;
+
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file = std::fs::File::create(&temporary)?;
+    serde_json::to_writer(&mut file, state).map_err(std::io::Error::other)?;
+    file.flush()?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, path)
+}
+
+/// Reads a state file written by [`write_atomically`].
+pub(crate) fn read_state(path: &std::path::Path) -> std::io::Result<MockState> {
+    let text = std::fs::read(path)?;
+    serde_json::from_slice(&text).map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
 }

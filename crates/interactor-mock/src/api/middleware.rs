@@ -23,8 +23,8 @@ use crate::ratelimit::{Category, Decision};
 const JOURNAL_CAPACITY: usize = 10_000;
 
 /// One incoming request, as `GET /_mock/requests` lists it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub(crate) struct JournalEntry {
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct JournalEntry {
     /// When it arrived (the mock's clock).
     pub at: DateTime<Utc>,
     /// Its method.

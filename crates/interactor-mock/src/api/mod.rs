@@ -17,6 +17,7 @@ mod workflows;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use interactor_client::model::ErrorCode;
@@ -28,8 +29,10 @@ use crate::idempotency::IdempotencyStore;
 use crate::ratelimit::RateLimiter;
 pub use faults::Fault;
 pub(crate) use faults::Faults;
+pub use middleware::JournalEntry;
 pub(crate) use middleware::RequestJournal;
 pub use control::MockState;
+pub(crate) use control::read_state;
 use response::ApiError;
 
 /// What every handler can reach.
@@ -43,6 +46,7 @@ pub(crate) struct AppState {
     pub(crate) journal: Arc<RequestJournal>,
     pub(crate) webhooks: crate::webhooks::Webhooks,
     pub(crate) config: Arc<MockConfig>,
+    pub(crate) state_file: Option<std::path::PathBuf>,
 }
 
 /// The request's identity and tracing context, set by the middleware.
@@ -118,6 +122,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/clients", post(admin::add_client))
         .route("/ai-replies", post(admin::add_ai_reply))
         .route("/state", get(admin::export_state).put(admin::import_state))
+        .route("/state/save", post(admin::save_state))
         .route("/deliveries", get(webhooks::deliveries))
         .route("/deliveries/{id}/replay", post(webhooks::replay));
 
@@ -132,6 +137,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(oauth)
         .nest("/_mock", admin)
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -148,6 +154,11 @@ async fn health(
         "status": "ok",
         "timestamp": state.engine.clock().now(),
     }))
+}
+
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    let content_type = [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")];
+    (content_type, state.engine.metrics_text())
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

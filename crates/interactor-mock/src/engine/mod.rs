@@ -19,6 +19,7 @@ mod events;
 mod halt;
 mod history;
 mod lifecycle;
+mod metrics;
 pub mod http;
 mod records;
 mod run;
@@ -127,6 +128,7 @@ pub(crate) struct Inner {
     pub(crate) ai_replies: RwLock<IndexMap<(String, String), String>>,
     pub(crate) sink: RwLock<Option<Arc<dyn EventSink>>>,
     pub(crate) config: EngineConfig,
+    pub(crate) metrics: metrics::Metrics,
     /// Active instances per namespace, for the quota.
     pub(crate) active: Mutex<HashMap<String, usize>>,
     workflows: RwLock<IndexMap<String, WorkflowRecord>>,
@@ -204,6 +206,7 @@ impl Engine {
             ai_replies: RwLock::default(),
             sink: RwLock::default(),
             active: Mutex::default(),
+            metrics: metrics::Metrics::default(),
             workflows: RwLock::default(),
             instances: RwLock::default(),
             config,
@@ -241,6 +244,11 @@ impl Engine {
             (workflow_name.to_owned(), state.to_owned()),
             instruction.into(),
         );
+    }
+
+    /// The engine's metrics in the Prometheus text format.
+    pub fn metrics_text(&self) -> String {
+        self.inner.metrics.render()
     }
 
     /// Drops every workflow, instance, secret and canned reply.

@@ -269,6 +269,15 @@ impl Run<'_> {
     }
 
     fn notify(&mut self, kind: WebhookEventType) {
+        let counter = match kind {
+            WebhookEventType::InstanceCreated => Some(&self.inner.metrics.created),
+            WebhookEventType::InstanceCompleted => Some(&self.inner.metrics.completed),
+            WebhookEventType::InstanceFailed => Some(&self.inner.metrics.failed),
+            _ => None,
+        };
+        if let Some(counter) = counter {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         // The instance is filled in when the operation commits.
         self.rec.pending_events.push(kind);
     }
@@ -450,6 +459,8 @@ impl Run<'_> {
     fn close_entry(&mut self, index: usize, transition: Option<&str>, duration: Option<Duration>) {
         let now = self.now();
         let entry = &mut self.rec.summary[self.rec.threads[index].entry];
+        let in_state = (now - entry.entered_at).to_std().unwrap_or_default();
+        self.inner.metrics.state_duration.observe(in_state);
         entry.exited_at = Some(now);
         entry.transition = transition.map(str::to_owned);
         entry.duration_ms = duration.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -578,6 +589,11 @@ impl Run<'_> {
                 .map_err(|(c, m)| fail(c, m))?,
             Logic::Http(request) => self.run_http(name, request).map_err(|(c, m)| fail(c, m))?,
         };
+        let histogram = match logic {
+            Logic::Script(_) => &self.inner.metrics.script_duration,
+            Logic::Http(_) => &self.inner.metrics.http_duration,
+        };
+        histogram.observe(ran.duration);
 
         if let Some(data) = ran.data.clone() {
             let size = serde_json::to_vec(&data).map_or(usize::MAX, |v| v.len());

@@ -8,12 +8,12 @@ use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use interactor_client::model::{InstanceStatus, WebhookEventType};
 use interactor_webhook::{Event, EventError, EventType, InstanceData, InstanceEvent};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::EngineEvent;
 
 /// Where a delivery stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum DeliveryStatus {
@@ -63,7 +63,7 @@ impl FromStr for DeliveryStatus {
 }
 
 /// Why a delivery is dead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DeadReason {
@@ -74,7 +74,7 @@ pub enum DeadReason {
 }
 
 /// One attempt to send a delivery.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Attempt {
     /// When it was sent, on the mock's clock.
@@ -103,7 +103,7 @@ impl Attempt {
 }
 
 /// A delivery as `GET /_mock/deliveries` lists it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Delivery {
     /// The delivery id (`del_...`), the same in every attempt.

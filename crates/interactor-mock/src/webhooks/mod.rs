@@ -157,6 +157,7 @@ impl Webhooks {
     pub fn new(clock: Clock, config: WebhookConfig) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("interactor-mock/", env!("CARGO_PKG_VERSION")))
             .no_proxy()
             .build()
             .map_err(|err| format!("the webhook HTTP client could not be built: {err}"));

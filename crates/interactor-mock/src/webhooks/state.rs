@@ -199,3 +199,150 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use interactor_client::model::CreateSubscriptionRequest;
+
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_900_000_000 + seconds, 0).unwrap()
+    }
+
+    fn state_with_subscription() -> State {
+        let mut state = State::default();
+        let request = CreateSubscriptionRequest::new(
+            "https://example.com/hooks",
+            [WebhookEventType::InstanceCreated],
+            "whsec_0123456789abcdef0123456789abcdef",
+        );
+        let record = SubscriptionRecord::new("whsub_1".into(), request, at(0)).unwrap();
+        state.subscriptions.insert(record.id.clone(), record);
+        state
+    }
+
+    fn delivery(id: &str) -> DeliveryRecord {
+        DeliveryRecord {
+            id: id.to_owned(),
+            subscription_id: "whsub_1".to_owned(),
+            event: WebhookEventType::InstanceCreated,
+            instance_id: "inst_1".to_owned(),
+            url: "https://example.com/hooks".to_owned(),
+            body: Bytes::from_static(b"{}"),
+            status: DeliveryStatus::Pending,
+            dead_reason: None,
+            attempts: Vec::new(),
+            next_attempt_at: Some(at(0)),
+            created_at: at(0),
+            cycle: 0,
+            cycle_attempts: 0,
+        }
+    }
+
+    fn attempt(job: &AttemptJob, when: DateTime<Utc>, status: u16) -> Attempt {
+        Attempt {
+            at: when,
+            retry_count: job.retry_count,
+            timestamp: when.timestamp(),
+            status: Some(status),
+            error: None,
+            duration_ms: 1,
+        }
+    }
+
+    fn fail_once(state: &mut State, when: DateTime<Utc>) {
+        let job = state.take_due(when).pop().expect("a due attempt");
+        state.complete(&job, attempt(&job, when, 500), when);
+    }
+
+    #[test]
+    fn only_the_front_of_a_queue_is_due_and_only_once() {
+        let mut state = state_with_subscription();
+        state.enqueue(delivery("del_1"));
+        state.enqueue(delivery("del_2"));
+
+        let first = state.take_due(at(0));
+        let again = state.take_due(at(0));
+
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].delivery_id, "del_1");
+        assert!(again.is_empty(), "an attempt under way is not taken twice");
+    }
+
+    #[test]
+    fn a_delivery_dies_after_the_sixth_failure_of_its_cycle() {
+        let mut state = state_with_subscription();
+        state.enqueue(delivery("del_1"));
+        let mut now = at(0);
+
+        for delay in [30, 120, 480, 1800, 7200] {
+            fail_once(&mut state, now);
+            assert!(
+                state
+                    .take_due(now + Duration::seconds(delay - 1))
+                    .is_empty()
+            );
+            now += Duration::seconds(delay);
+        }
+        fail_once(&mut state, now);
+
+        let record = &state.deliveries["del_1"];
+        assert_eq!(record.status, DeliveryStatus::Dead);
+        assert_eq!(record.dead_reason, Some(DeadReason::AttemptsExhausted));
+        assert_eq!(record.attempts.len(), 6);
+        assert!(state.take_due(now + Duration::days(1)).is_empty());
+    }
+
+    #[test]
+    fn an_attempt_under_way_during_a_replay_does_not_decide_the_new_cycle() {
+        let mut state = state_with_subscription();
+        state.enqueue(delivery("del_1"));
+        let job = state.take_due(at(0)).pop().unwrap();
+
+        state.replay("del_1", at(5));
+        state.complete(&job, attempt(&job, at(0), 200), at(6));
+
+        let record = &state.deliveries["del_1"];
+        assert_eq!(record.status, DeliveryStatus::Pending);
+        let next = state.take_due(at(6)).pop().expect("the replay is due");
+        assert_eq!(next.retry_count, 1);
+        assert_eq!(next.cycle, 1);
+    }
+
+    #[test]
+    fn unsubscribing_kills_pending_deliveries_and_empties_the_queue() {
+        let mut state = state_with_subscription();
+        state.enqueue(delivery("del_1"));
+        state.enqueue(delivery("del_2"));
+
+        assert!(state.unsubscribe("whsub_1"));
+
+        assert!(
+            state
+                .deliveries
+                .values()
+                .all(|d| d.status == DeliveryStatus::Dead
+                    && d.dead_reason == Some(DeadReason::SubscriptionDeleted))
+        );
+        assert!(state.take_due(at(0)).is_empty());
+        assert!(!state.unsubscribe("whsub_1"));
+    }
+
+    #[test]
+    fn trimming_forgets_the_oldest_finished_deliveries_only() {
+        let mut state = state_with_subscription();
+        for id in ["del_1", "del_2", "del_3"] {
+            state.enqueue(delivery(id));
+            let job = state.take_due(at(0)).pop().unwrap();
+            state.complete(&job, attempt(&job, at(0), 200), at(0));
+        }
+        state.enqueue(delivery("del_4"));
+
+        state.trim(2);
+
+        let kept: Vec<&str> = state.deliveries.keys().map(String::as_str).collect();
+        assert_eq!(kept, ["del_3", "del_4"]);
+    }
+}
