@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use interactor_client::Client;
 use interactor_client::model::{Envelope, Instance};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -124,4 +124,63 @@ criterion_group! {
         .measurement_time(Duration::from_secs(3));
     targets = client_overhead
 }
-criterion_main!(benches);
+
+/// Alternates single calls of both kinds and prints per-call percentiles: on a shared host
+/// this comparison is far less sensitive to load than two separate measurement windows.
+fn paired_percentiles() {
+    const PAIRS: usize = 10_000;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let base_url = serve().await;
+        let client = Client::builder()
+            .base_url(&base_url)
+            .bearer_token("bench_token")
+            .build()
+            .expect("client");
+        let bare = reqwest::Client::new();
+        let url = format!("{base_url}/workflows/instances/inst_xyz");
+
+        let mut through_client = Vec::with_capacity(PAIRS);
+        let mut through_reqwest = Vec::with_capacity(PAIRS);
+        for _ in 0..PAIRS {
+            let started = Instant::now();
+            let instance = client.instances().get("inst_xyz").await.expect("get");
+            through_client.push(started.elapsed());
+            assert_eq!(instance.id, "inst_xyz");
+
+            let started = Instant::now();
+            let body = bare
+                .get(&url)
+                .bearer_auth("bench_token")
+                .send()
+                .await
+                .expect("send")
+                .bytes()
+                .await
+                .expect("body");
+            let instance = serde_json::from_slice::<Envelope<Instance>>(&body).expect("decode");
+            through_reqwest.push(started.elapsed());
+            assert_eq!(instance.data.id, "inst_xyz");
+        }
+
+        through_client.sort();
+        through_reqwest.sort();
+        println!("paired single calls ({PAIRS} pairs): client / bare reqwest");
+        for percentile in [10, 25, 50, 75, 90] {
+            let client = through_client[PAIRS * percentile / 100];
+            let bare = through_reqwest[PAIRS * percentile / 100];
+            let ratio = client.as_secs_f64() / bare.as_secs_f64();
+            println!("  p{percentile}: {client:?} / {bare:?} = {ratio:.2}x");
+        }
+    });
+}
+
+fn main() {
+    benches();
+    paired_percentiles();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -272,13 +272,24 @@ impl ClientBuilder {
             ),
             AuthConfig::ClientCredentials(grant) => {
                 let url = token_url(&grant.token_url);
-                let source =
-                    OAuthSource::client_credentials(http.clone(), url, self.timeout, grant);
+                let source = OAuthSource::client_credentials(
+                    http.clone(),
+                    url,
+                    self.timeout,
+                    self.retry.clone(),
+                    grant,
+                );
                 Authenticator::Managed(TokenCache::new(Arc::new(source)))
             }
             AuthConfig::RefreshToken(grant) => {
                 let url = token_url(&grant.token_url);
-                let source = OAuthSource::refresh_token(http.clone(), url, self.timeout, grant);
+                let source = OAuthSource::refresh_token(
+                    http.clone(),
+                    url,
+                    self.timeout,
+                    self.retry.clone(),
+                    grant,
+                );
                 Authenticator::Managed(TokenCache::new(Arc::new(source)))
             }
             AuthConfig::Source(source) => Authenticator::Managed(TokenCache::new(source)),

@@ -17,6 +17,8 @@ use crate::retry::{RetryConfig, advertised_wait};
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+/// Stands in for a deadline too far away to represent.
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// The shared state of a client: one HTTP connection pool, its settings and its tokens.
 pub(crate) struct Transport {
@@ -79,7 +81,9 @@ impl Transport {
 
     async fn run<T>(&self, call: &Call, options: RequestOptions, decode: Decoder<T>) -> Result<T> {
         let started = Instant::now();
-        let deadline = started + options.deadline.unwrap_or(self.deadline);
+        let deadline = started
+            .checked_add(options.deadline.unwrap_or(self.deadline))
+            .unwrap_or_else(|| started + FAR_FUTURE);
         let attempt_limit = options.timeout.unwrap_or(self.timeout);
         let mut schedule = options.retry.as_ref().unwrap_or(&self.retry).schedule();
         let headers = fixed_headers(call, &options)?;
@@ -163,7 +167,11 @@ impl Transport {
 
             let wait = retry_wait(&failure, replay_safe, &mut schedule);
             match wait {
-                Some(wait) if Instant::now() + wait < deadline => {
+                Some(wait)
+                    if Instant::now()
+                        .checked_add(wait)
+                        .is_some_and(|at| at < deadline) =>
+                {
                     attempt_span.in_scope(|| tracing::debug!(?wait, "retrying"));
                     tokio::time::sleep(wait).await;
                 }

@@ -6,12 +6,24 @@
 //!
 //! Cycles per second are `1 / time per iteration`. Every iteration leaves a completed
 //! instance behind, as a long test run would.
+//!
+//! The `response` group writes a completed instance's `{"data": …}` body two ways: through
+//! an intermediate `serde_json::Value` (`json!({"data": instance})`, then the bytes), and
+//! straight to bytes through a borrowing envelope. It shows what a read answer costs
+//! besides the engine.
 
 mod support;
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde::Serialize;
+
+/// `{"data": …}` without an intermediate value.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    data: &'a T,
+}
 
 fn cycles(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
@@ -31,6 +43,22 @@ fn cycles(c: &mut Criterion) {
         b.iter(|| black_box(engine.get_instance(&completed).expect("the instance exists")));
     });
 
+    group.finish();
+
+    let instance = engine.get_instance(&completed).expect("the instance exists");
+    let mut group = c.benchmark_group("response");
+    group.bench_function("envelope_through_value", |b| {
+        b.iter(|| {
+            let value = serde_json::json!({ "data": &instance });
+            black_box(serde_json::to_vec(&value).expect("serialises"))
+        });
+    });
+    group.bench_function("envelope_direct", |b| {
+        b.iter(|| {
+            let envelope = Envelope { data: &instance };
+            black_box(serde_json::to_vec(&envelope).expect("serialises"))
+        });
+    });
     group.finish();
 }
 

@@ -4,6 +4,9 @@
 //!
 //! `cargo bench -p interactor-mock --bench memory`
 //!
+//! A second table breaks one instance down: the sizes of the model types it keeps, its
+//! event count, and the growth per instance of simpler workflows (10,000 each).
+//!
 //! Settings (environment): `BENCH_THREADS` (default 2) threads creating instances,
 //! `BENCH_MEMORY_BUDGET` seconds (default 300) after which the run stops at the next
 //! checkpoint it cannot reach in time. Reads `VmRSS` from `/proc/self/status`.
@@ -13,8 +16,12 @@ mod support;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use interactor_client::model::InstanceStatus;
-use interactor_mock::engine::InstanceFilter;
+use interactor_client::model::{
+    CreateInstanceRequest, HistoryEntry, HistoryEvent, Instance, InstanceStatus,
+};
+use interactor_mock::engine::{CallContext, HistoryQuery, InstanceFilter};
+use interactor_mock::{Clock, Engine, EngineConfig};
+use serde_json::{Value, json};
 
 const CHECKPOINTS: [u64; 3] = [10_000, 50_000, 100_000];
 const MIB: f64 = 1024.0 * 1024.0;
@@ -76,6 +83,8 @@ fn main() {
             }
         });
         done = checkpoint;
+        // Each thread drew one number past the checkpoint before it stopped.
+        created.store(checkpoint + 1, Ordering::Relaxed);
 
         let rss = support::rss_bytes().expect("VmRSS");
         let growth = rss.saturating_sub(baseline);
@@ -96,8 +105,103 @@ fn main() {
             ..InstanceFilter::default()
         })
         .len();
+    println!("\ncompleted instances held by the engine: {completed}");
+
+    composition(&engine);
+    println!("\nload average (1 min) at end: {}", support::load_average());
+}
+
+/// What one completed approval instance holds, and what simpler workflows cost.
+#[allow(clippy::cast_precision_loss)]
+fn composition(engine: &Engine) {
+    let instance = support::cycle(engine, u64::MAX);
+    let history = engine
+        .history(&instance.id, &HistoryQuery::default())
+        .expect("a history");
+    println!("\n## One completed approval instance\n");
+    println!("| what | value |\n|---|---|");
     println!(
-        "\ncompleted instances held by the engine: {completed}; load average (1 min) at end: {}",
-        support::load_average()
+        "| size_of Instance / HistoryEvent / HistoryEntry | {} / {} / {} bytes |",
+        size_of::<Instance>(),
+        size_of::<HistoryEvent>(),
+        size_of::<HistoryEntry>()
     );
+    println!("| history events kept | {} |", history.events.len());
+    println!("| summary history entries | {} |", instance.history.len());
+    println!(
+        "| instance view as JSON | {} bytes |",
+        serde_json::to_vec(&instance).map_or(0, |v| v.len())
+    );
+    println!(
+        "| history page as JSON | {} bytes |",
+        serde_json::to_vec(&history).map_or(0, |v| v.len())
+    );
+    println!(
+        "| HTTP calls journalled (all instances) | {} |",
+        engine.http().calls().len()
+    );
+
+    // Engines stay alive until the end, so no freed memory is reused between rows.
+    let mut kept = Vec::new();
+    for (name, definition, resume) in variants() {
+        let engine = Engine::new(Clock::system(), EngineConfig::default());
+        let size = definition.to_string().len();
+        let version = engine.create_workflow(&definition, size).expect("valid");
+        engine.publish(name, &version.version_id).expect("published");
+        support::stub_yourapp(&engine);
+
+        let before = support::rss_bytes().expect("VmRSS");
+        for n in 0..10_000_u64 {
+            let created = engine
+                .create_instance(
+                    name,
+                    CreateInstanceRequest {
+                        namespace: None,
+                        input: support::start_input(n),
+                    },
+                    &CallContext::default(),
+                )
+                .expect("starts");
+            if resume {
+                engine
+                    .resume(
+                        &created.id,
+                        None,
+                        interactor_client::model::ResumeRequest {
+                            input: support::approval(),
+                            expected_state: None,
+                        },
+                        &CallContext::default(),
+                    )
+                    .expect("resumes");
+            }
+        }
+        let growth = support::rss_bytes().expect("VmRSS").saturating_sub(before);
+        println!(
+            "| {name}: bytes per completed instance (10,000) | {:.0} |",
+            growth as f64 / 10_000.0
+        );
+        kept.push(engine);
+    }
+}
+
+/// Simpler workflows: the approval without its HTTP `on_enter`, and one that completes
+/// immediately with no logic.
+fn variants() -> Vec<(&'static str, Value, bool)> {
+    let mut no_http = support::approval_workflow();
+    no_http["name"] = json!("approval_no_http");
+    for state in ["approved", "rejected"] {
+        if let Some(state) = no_http["states"][state].as_object_mut() {
+            state.remove("on_enter");
+        }
+    }
+    let immediate = json!({
+        "name": "immediate",
+        "initial_state": "done",
+        "states": { "done": { "type": "terminal" } }
+    });
+    vec![
+        ("approval_no_http", no_http, true),
+        ("immediate", immediate, false),
+    ]
 }

@@ -1,4 +1,4 @@
-//! In-memory Interactor workflow server for offline tests.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod admin;

@@ -32,6 +32,7 @@ pub struct MockServerBuilder {
     engine: EngineConfig,
     config: MockConfig,
     state_file: Option<std::path::PathBuf>,
+    webhooks: WebhookConfig,
 }
 
 impl Default for MockServerBuilder {
@@ -45,6 +46,7 @@ impl Default for MockServerBuilder {
             engine: EngineConfig::default(),
             config: MockConfig::default(),
             state_file: None,
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -84,6 +86,13 @@ impl MockServerBuilder {
     /// [`MockServer::shutdown`] and `POST /_mock/state/save`.
     pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// How webhook deliveries are sent (default: a 30 s timeout per attempt, as the
+    /// platform).
+    pub fn webhook_config(mut self, config: WebhookConfig) -> Self {
+        self.webhooks = config;
         self
     }
 
@@ -130,7 +139,7 @@ impl MockServerBuilder {
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let engine = Engine::new(self.clock.clone(), self.engine);
-        let webhooks = Webhooks::new(self.clock.clone(), WebhookConfig::default());
+        let webhooks = Webhooks::new(self.clock.clone(), self.webhooks.clone());
         engine.set_event_sink(Arc::new(webhooks.clone()));
         let state = AppState {
             engine: engine.clone(),

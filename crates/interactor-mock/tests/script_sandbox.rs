@@ -53,7 +53,8 @@ fn assert_usable(sandbox: &ScriptSandbox) {
 fn approval_request_script_builds_the_pending_request_with_the_mock_clock() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        r#"return { request_id: input.id, amount: input.amount, status: "pending", submitted_at: new Date().toISOString() }"#,
+        "return { request_id: input.id, amount: input.amount, status: \"pending\", \
+         submitted_at: new Date().toISOString() }",
     )
     .with_input(json!({ "id": "req_456", "amount": 5000 }))
     .with_now(in_2030());
@@ -79,7 +80,9 @@ fn approval_request_script_builds_the_pending_request_with_the_mock_clock() {
 fn reduce_and_spread_example_replaces_workflow_data_with_the_total() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        "const total = input.items.reduce((sum, item) => sum + item.price, 0); const needsApproval = total > 1000; return { ...workflow_data, total, needs_approval: needsApproval, calculated_at: new Date().toISOString() };",
+        "const total = input.items.reduce((sum, item) => sum + item.price, 0); const needsApproval \
+            = total > 1000; return { ...workflow_data, total, needs_approval: needsApproval, \
+            calculated_at: new Date().toISOString() };",
     )
     .with_input(json!({ "items": [{ "price": 700 }, { "price": 450.5 }] }))
     .with_workflow_data(json!({ "request_id": "req_1" }))
@@ -107,7 +110,8 @@ fn reduce_and_spread_example_replaces_workflow_data_with_the_total() {
 fn es2020_syntax_works() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        "const { a, ...rest } = input; return { a: a?.b?.c ?? 'none', rest, n: 2 ** 10, big: typeof 1n, s: `t${1}` };",
+        "const { a, ...rest } = input; return { a: a?.b?.c ?? 'none', rest, n: 2 ** 10, big: \
+            typeof 1n, s: `t${1}` };",
     )
     .with_input(json!({ "a": null, "x": 1 }));
 
@@ -123,7 +127,9 @@ fn es2020_syntax_works() {
 fn every_global_the_reference_lists_is_available() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        "return [typeof input, typeof workflow_data, typeof context, typeof secrets, typeof JSON, typeof Date, typeof Math, typeof console.log, typeof Array, typeof Object, typeof String, typeof Number, typeof Boolean, typeof RegExp, typeof Map, typeof Set]",
+        "return [typeof input, typeof workflow_data, typeof context, typeof secrets, typeof JSON, \
+            typeof Date, typeof Math, typeof console.log, typeof Array, typeof Object, typeof \
+            String, typeof Number, typeof Boolean, typeof RegExp, typeof Map, typeof Set]",
     );
 
     let value = sandbox.run(job).expect("script runs").value;
@@ -139,7 +145,12 @@ fn every_global_the_reference_lists_is_available() {
 #[test]
 fn context_carries_the_instance_coordinates() {
     let sandbox = sandbox();
-    let context = json!({ "namespace": "default", "instance_id": "inst_1", "workflow_name": "w", "state_name": "request" });
+    let context = json!({
+        "namespace": "default",
+        "instance_id": "inst_1",
+        "workflow_name": "w",
+        "state_name": "request",
+    });
     let job = ScriptJob::new(
         "return `${context.workflow_name}/${context.state_name}@${context.instance_id}`",
     )
@@ -224,7 +235,9 @@ fn values_json_cannot_carry_are_invalid_returns() {
 fn console_output_is_captured_with_node_like_formatting() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        "console.log('Processing request', input.id); console.log({ a: [1, 'x'] }, null, undefined, 3.5, true); console.info('info'); console.warn('warn'); console.error(new Error('boom')); return 1;",
+        "console.log('Processing request', input.id); console.log({ a: [1, 'x'] }, null, \
+            undefined, 3.5, true); console.info('info'); console.warn('warn'); console.error(new \
+            Error('boom')); return 1;",
     )
     .with_input(json!({ "id": "req_456" }));
 
@@ -329,7 +342,10 @@ fn secrets_are_readable_and_deeply_frozen() {
     let sandbox = sandbox();
     let secrets = json!({ "API_KEY": "k-123", "nested": { "a": 1 } });
     let job = ScriptJob::new(
-        "secrets.API_KEY = 'changed'; secrets.nested.a = 2; secrets.added = 1; delete secrets.nested; return { key: secrets.API_KEY, a: secrets.nested.a, added: secrets.added ?? null, frozen: Object.isFrozen(secrets) && Object.isFrozen(secrets.nested), present: !!secrets.API_KEY };",
+        "secrets.API_KEY = 'changed'; secrets.nested.a = 2; secrets.added = 1; delete \
+            secrets.nested; return { key: secrets.API_KEY, a: secrets.nested.a, added: \
+            secrets.added ?? null, frozen: Object.isFrozen(secrets) && \
+            Object.isFrozen(secrets.nested), present: !!secrets.API_KEY };",
     )
     .with_secrets(secrets.as_object().expect("an object").clone());
 
@@ -363,7 +379,9 @@ fn job_debug_output_never_shows_secret_values() {
 fn date_follows_the_mock_clock() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        "return { iso: new Date().toISOString(), now: Date.now(), str: Date(), year: new Date().getUTCFullYear(), isDate: new Date() instanceof Date, ctor: new Date().constructor === Date };",
+        "return { iso: new Date().toISOString(), now: Date.now(), str: Date(), year: new \
+            Date().getUTCFullYear(), isDate: new Date() instanceof Date, ctor: new \
+            Date().constructor === Date };",
     )
     .with_now(in_2030());
 
@@ -388,7 +406,10 @@ fn date_follows_the_mock_clock() {
 fn explicit_dates_and_date_statics_behave_normally() {
     let sandbox = sandbox();
     let job = ScriptJob::new(
-        "class Stamp extends Date {} return [new Date(0).toISOString(), new Date('2020-02-03T04:05:06Z').getTime(), new Date(2020, 0, 1, 0, 0, 0).getFullYear(), Date.UTC(2020, 0, 1), Date.parse('2020-01-01T00:00:00Z'), new Stamp(5).getTime(), new Stamp() instanceof Date, Date.length, Date.name];",
+        "class Stamp extends Date {} return [new Date(0).toISOString(), new \
+            Date('2020-02-03T04:05:06Z').getTime(), new Date(2020, 0, 1, 0, 0, 0).getFullYear(), \
+            Date.UTC(2020, 0, 1), Date.parse('2020-01-01T00:00:00Z'), new Stamp(5).getTime(), new \
+            Stamp() instanceof Date, Date.length, Date.name];",
     )
     .with_now(in_2030());
 
@@ -457,12 +478,25 @@ fn network_timers_and_module_loading_do_not_exist() {
 }
 
 #[test]
+fn atomics_cannot_block_the_worker() {
+    let sandbox = sandbox();
+
+    let message = thrown(
+        &sandbox,
+        "return Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000)",
+    );
+
+    assert!(message.starts_with("TypeError"), "{message}");
+}
+
+#[test]
 fn dynamic_import_never_loads_a_module() {
     let sandbox = sandbox();
 
     let value = value(
         &sandbox,
-        "let state = 'pending'; import('data:text/javascript,export default 1').then(() => { state = 'loaded' }, () => { state = 'failed' }); return state;",
+        "let state = 'pending'; import('data:text/javascript,export default 1').then(() => { state \
+            = 'loaded' }, () => { state = 'failed' }); return state;",
     );
 
     assert_eq!(value, "pending");
@@ -528,7 +562,8 @@ fn the_constructor_guards_cannot_be_removed_by_the_script() {
 
     let result = run(
         &sandbox,
-        "const F = (function(){}).constructor; delete Function.prototype.constructor; const G = (function(){}).constructor; return G === Object ? 'object' : G('return 1')();",
+        "const F = (function(){}).constructor; delete Function.prototype.constructor; const G = \
+            (function(){}).constructor; return G === Object ? 'object' : G('return 1')();",
     );
 
     assert!(
@@ -564,7 +599,12 @@ fn array_methods_keep_their_semantics_for_ordinary_receivers() {
 
     let value = value(
         &sandbox,
-        "const a = [3, 1, 2]; return [a.map(x => x * 2), a.filter(x => x > 1), a.slice().sort(), a.indexOf(2), a.includes(5), [1, [2, [3, [4]]]].flat(Infinity), [1, 2].flatMap(x => [x, [x]]), [1].concat([2], 3), Array.prototype.join.call({ length: 2, 0: 'a', 1: 'b' }, '-'), Array.prototype.map.call('ab', c => c + c), [].map.length, [].reduce.name, Array.prototype.slice.call(new Uint8Array([1, 2])), a.join(), [,1].findLast(x => x === undefined)];",
+        "const a = [3, 1, 2]; return [a.map(x => x * 2), a.filter(x => x > 1), a.slice().sort(), \
+            a.indexOf(2), a.includes(5), [1, [2, [3, [4]]]].flat(Infinity), [1, 2].flatMap(x => \
+            [x, [x]]), [1].concat([2], 3), Array.prototype.join.call({ length: 2, 0: 'a', 1: 'b' \
+            }, '-'), Array.prototype.map.call('ab', c => c + c), [].map.length, [].reduce.name, \
+            Array.prototype.slice.call(new Uint8Array([1, 2])), a.join(), [,1].findLast(x => x \
+            === undefined)];",
     );
 
     assert_eq!(
@@ -595,7 +635,11 @@ fn regular_expressions_keep_their_semantics() {
 
     let value = value(
         &sandbox,
-        "return [[...'abcab'.matchAll('a')].map(m => m.index), 'xaby'.search('b'), 'ab'.match(/b/).index, 'a-b'.split(new RegExp('-')), new RegExp(/x/g).flags, RegExp('y', 'i').flags, /a/ instanceof RegExp, new RegExp('a').constructor === RegExp, 'aXbX'.replace(/x/gi, '_'), 'k=v'.match('(\\\\w)=(\\\\w)').slice(1)];",
+        "return [[...'abcab'.matchAll('a')].map(m => m.index), 'xaby'.search('b'), \
+            'ab'.match(/b/).index, 'a-b'.split(new RegExp('-')), new RegExp(/x/g).flags, \
+            RegExp('y', 'i').flags, /a/ instanceof RegExp, new RegExp('a').constructor === \
+            RegExp, 'aXbX'.replace(/x/gi, '_'), 'k=v'.match('(\\\\w)=(\\\\w)').slice(1), \
+            RegExp[Symbol.species] === RegExp, 'a1b2'.split(/\\d/)];",
     );
 
     assert_eq!(
@@ -610,7 +654,9 @@ fn regular_expressions_keep_their_semantics() {
             true,
             true,
             "a_b_",
-            ["k", "v"]
+            ["k", "v"],
+            true,
+            ["a", "b", ""]
         ])
     );
 }
@@ -641,7 +687,8 @@ fn a_script_cannot_catch_its_timeout() {
 
     let result = run(
         &sandbox,
-        "for (;;) { try { while (true) {} } catch (e) { console.log('caught'); } finally { console.log('finally'); } }",
+        "for (;;) { try { while (true) {} } catch (e) { console.log('caught'); } finally { \
+            console.log('finally'); } }",
     );
 
     assert!(
@@ -671,11 +718,21 @@ fn native_loops_over_huge_lengths_end_within_the_limit() {
         "const a = []; a.length = 2 ** 32 - 1; return a.reverse().length".to_owned(),
         "return [new Array(2 ** 32 - 1)].flat().length".to_owned(),
         "return [1].flatMap(() => new Array(2 ** 32 - 1)).length".to_owned(),
-        "let n = 0; const o = { get length() { return n++ ? 2 ** 53 - 1 : 1; } }; return Array.prototype.join.call(o, '')".to_owned(),
-        "let n = 0; return Array.prototype.join.call({ length: { valueOf() { return n++ ? 2 ** 53 - 1 : 1; } } }, '')".to_owned(),
+        "let n = 0; const o = { get length() { return n++ ? 2 ** 53 - 1 : 1; } }; return \
+            Array.prototype.join.call(o, '')"
+            .to_owned(),
+        "let n = 0; return Array.prototype.join.call({ length: { valueOf() { return n++ ? 2 ** 53 \
+            - 1 : 1; } } }, '')"
+            .to_owned(),
         "return 'x'.repeat(2 ** 29).length".to_owned(),
         "return ''.padStart(2 ** 30 - 2, 'ab').length".to_owned(),
         "return 'ab'.repeat(2 ** 20).split('').join('').repeat(1000).length".to_owned(),
+        "Object.prototype.value = 1; let n = 0; \
+         const o = { get length() { return n++ ? 2 ** 53 - 1 : 1; } }; \
+         return Array.prototype.join.call(o, '')"
+            .to_owned(),
+        "return new (Object.getPrototypeOf(RegExp))('a|'.repeat(1e6))".to_owned(),
+        "return Reflect.construct(RegExp[Symbol.species], ['a|'.repeat(1e6)])".to_owned(),
         "return /(a+)+$/.test('a'.repeat(40) + 'b')".to_owned(),
         "return new RegExp('a|'.repeat(1e6) + 'b').test('b')".to_owned(),
         "return 'b'.match('a|'.repeat(1e6) + 'b')".to_owned(),
@@ -752,7 +809,8 @@ fn deep_recursion_is_a_script_error() {
     assert_usable(&sandbox);
     let nested = thrown(
         &sandbox,
-        "const a = []; let c = a; for (let i = 0; i < 2e4; i++) { const n = []; c.push(n); c = n; } return JSON.stringify(a).length;",
+        "const a = []; let c = a; for (let i = 0; i < 2e4; i++) { const n = []; c.push(n); c = n; \
+            } return JSON.stringify(a).length;",
     );
     assert!(nested.contains("stack"), "{nested}");
     assert_usable(&sandbox);
@@ -803,8 +861,8 @@ fn a_five_second_spin_does_not_stall_concurrent_jobs() {
 fn a_worker_stuck_in_native_code_is_abandoned_and_replaced() {
     // JSON.parse of a large document is one native call that never polls the deadline.
     let limits = ScriptLimits {
-        timeout: Duration::from_millis(30),
-        grace: Duration::from_millis(30),
+        timeout: Duration::from_millis(100),
+        grace: Duration::from_millis(50),
         memory_bytes: 1 << 30,
         max_abandoned: 1,
         ..ScriptLimits::default()
@@ -820,7 +878,7 @@ fn a_worker_stuck_in_native_code_is_abandoned_and_replaced() {
         "{result:?}"
     );
     assert!(
-        started.elapsed() < Duration::from_millis(300),
+        started.elapsed() < Duration::from_millis(400),
         "{:?}",
         started.elapsed()
     );

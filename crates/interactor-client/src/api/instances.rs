@@ -137,8 +137,9 @@ impl<'a> Instances<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::WaitTimeout`] when it is still running after `timeout`, and any error of
-    /// [`get`](Self::get).
+    /// [`Error::WaitTimeout`] (with the last status seen) when it is still running after
+    /// `timeout`, and any error of a poll, which [`get`](Self::get) describes; a poll is
+    /// itself limited to the time left.
     pub async fn wait_for_completion(
         &self,
         instance_id: &str,
@@ -162,17 +163,18 @@ impl<'a> Instances<'a> {
                 return Ok(instance);
             }
 
-            let pause = pauses.next().unwrap_or(MAX_POLL_DELAY);
             let remaining = timeout.saturating_sub(started.elapsed());
-            if remaining.is_zero() {
+            let pause = pauses.next().unwrap_or(MAX_POLL_DELAY).min(remaining);
+            tracing::debug!(instance_id, ?pause, "instance still running");
+            tokio::time::sleep(pause).await;
+
+            if started.elapsed() >= timeout {
                 return Err(Error::WaitTimeout {
                     instance_id: instance_id.to_owned(),
                     status: instance.status,
                     waited: started.elapsed(),
                 });
             }
-            tracing::debug!(instance_id, ?pause, "instance still running");
-            tokio::time::sleep(pause.min(remaining)).await;
         }
     }
 }

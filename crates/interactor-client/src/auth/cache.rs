@@ -91,12 +91,15 @@ impl TokenCache {
         let token = self.source.fetch().await?;
         let header = token.header()?;
         let now = Instant::now();
+        // A lifetime too long to represent (a server may send any `expires_in`) never expires.
         let cached = CachedToken {
             header: header.clone(),
             refresh_at: token
                 .lifetime()
-                .map(|lifetime| now + refresh_after(lifetime)),
-            expires_at: token.lifetime().map(|lifetime| now + lifetime),
+                .and_then(|lifetime| now.checked_add(refresh_after(lifetime))),
+            expires_at: token
+                .lifetime()
+                .and_then(|lifetime| now.checked_add(lifetime)),
         };
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(cached);
         Ok(header)

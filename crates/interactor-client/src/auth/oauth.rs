@@ -3,11 +3,13 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use super::{AccessToken, ClientCredentials, RefreshTokenGrant, TokenFuture, TokenSource};
 use crate::error::{Error, Result};
 use crate::model::{ApiErrorBody, ErrorCode, OAuthErrorBody, TokenRequest, TokenResponse};
+use crate::retry::RetryConfig;
 
 /// Gets tokens from `POST {token_url}` with a JSON body. Answers are accepted both in the
 /// platform's `{"data": {...}}` envelope and in the plain OAuth form.
@@ -19,6 +21,7 @@ pub(crate) struct OAuthSource {
     http: reqwest::Client,
     token_url: String,
     timeout: Duration,
+    retry: RetryConfig,
     client_id: Option<String>,
     client_secret: Option<String>,
     scope: Option<String>,
@@ -30,12 +33,14 @@ impl OAuthSource {
         http: reqwest::Client,
         token_url: String,
         timeout: Duration,
+        retry: RetryConfig,
         grant: ClientCredentials,
     ) -> Self {
         Self {
             http,
             token_url,
             timeout,
+            retry,
             client_id: Some(grant.client_id),
             client_secret: Some(grant.client_secret),
             scope: grant.scope,
@@ -47,12 +52,14 @@ impl OAuthSource {
         http: reqwest::Client,
         token_url: String,
         timeout: Duration,
+        retry: RetryConfig,
         grant: RefreshTokenGrant,
     ) -> Self {
         Self {
             http,
             token_url,
             timeout,
+            retry,
             client_id: grant.client_id,
             client_secret: grant.client_secret,
             scope: None,
@@ -91,20 +98,7 @@ impl OAuthSource {
     }
 
     async fn exchange(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let response = self
-            .http
-            .post(&self.token_url)
-            .json(request)
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|err| Error::auth(format!("token endpoint unreachable: {err}")))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| Error::auth(format!("token endpoint answer unreadable: {err}")))?;
-
+        let (status, body) = self.post_with_retries(request).await?;
         if !(200..300).contains(&status) {
             return Err(token_error(status, &body));
         }
@@ -121,6 +115,44 @@ impl OAuthSource {
                 .unwrap_or_else(PoisonError::into_inner) = Some(rotated.clone());
         }
         Ok(AccessToken::new(token.access_token).expires_in(Duration::from_secs(token.expires_in)))
+    }
+}
+
+impl OAuthSource {
+    /// Posts the token request, retrying unreachable endpoints and 502/503/504 answers
+    /// (asking for a token twice is harmless) on the client's retry schedule.
+    async fn post_with_retries(&self, request: &TokenRequest) -> Result<(u16, Bytes)> {
+        let mut schedule = self.retry.schedule();
+        loop {
+            let outcome = self.post(request).await;
+            let transient = match &outcome {
+                Ok((status, _)) => matches!(status, 502..=504),
+                Err(_) => true,
+            };
+            let delay = if transient {
+                schedule.next_delay()
+            } else {
+                None
+            };
+            let Some(delay) = delay else {
+                return outcome
+                    .map_err(|err| Error::auth(format!("token endpoint unreachable: {err}")));
+            };
+            tracing::debug!(?delay, "token endpoint unavailable; retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn post(&self, request: &TokenRequest) -> reqwest::Result<(u16, Bytes)> {
+        let response = self
+            .http
+            .post(&self.token_url)
+            .json(request)
+            .timeout(self.timeout)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.bytes().await?))
     }
 }
 

@@ -427,3 +427,66 @@ fn tokens_never_appear_in_debug_output() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unavailable_token_endpoint_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(TokenSequence::new(3600))
+        .mount(&server)
+        .await;
+    mount_instance_for_any_token(&server).await;
+    let client = support::builder(&server)
+        .client_credentials(credentials())
+        .build()
+        .unwrap();
+
+    client.instances().get("inst_a").await.unwrap();
+
+    let requests = received(&server).await;
+    assert_eq!(token_requests(&requests), 3);
+    assert_eq!(api_tokens(&requests), ["Bearer tok_1"]);
+}
+
+#[test]
+fn clients_requests_and_streams_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+    fn assert_send<T: Send + 'static>() {}
+    assert_send_sync::<interactor_client::Client>();
+    assert_send::<interactor_client::Request<interactor_client::model::Instance>>();
+    assert_send::<interactor_client::Paginated<interactor_client::model::HistoryEvent>>();
+}
+
+#[tokio::test]
+async fn an_absurd_token_lifetime_is_accepted_without_overflow() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "forever", "expires_in": u64::MAX
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_instance_for_any_token(&server).await;
+    let client = support::builder(&server)
+        .client_credentials(credentials())
+        .build()
+        .unwrap();
+
+    client.instances().get("inst_a").await.unwrap();
+    client.instances().get("inst_a").await.unwrap();
+
+    assert_eq!(
+        api_tokens(&received(&server).await),
+        ["Bearer forever", "Bearer forever"]
+    );
+}

@@ -417,3 +417,69 @@ fn errors_can_cross_threads() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<Error>();
 }
+
+#[tokio::test]
+async fn a_rate_limit_reset_time_is_waited_for_without_retry_after() {
+    let server = MockServer::start().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Mock::given(method("GET"))
+        .and(path(INSTANCE_PATH))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("x-ratelimit-reset", (now + 2).to_string().as_str())
+                .set_body_json(error_body("rate_limited", "slow down")),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(INSTANCE_PATH))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))),
+        )
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    support::client(&server)
+        .instances()
+        .get("inst_a")
+        .await
+        .unwrap();
+
+    // The reset is in whole seconds, 2 s ahead of a clock read somewhat earlier.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(received(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_reported_without_overflow() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(INSTANCE_PATH))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", u64::MAX.to_string().as_str()),
+        )
+        .mount(&server)
+        .await;
+
+    let err = support::client(&server)
+        .instances()
+        .get("inst_a")
+        .deadline(Duration::MAX)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after.as_secs() == u64::MAX),
+        "{err:?}"
+    );
+}

@@ -91,6 +91,7 @@ pub(super) struct Freeze {
 pub(super) async fn freeze(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
     let Freeze { frozen } = json_body(body, DEFINITION_LIMIT).await?;
     state.engine.clock().freeze(frozen);
+    state.clock_moved().await;
     Ok(ok(clock_view(&state)).into_response())
 }
 

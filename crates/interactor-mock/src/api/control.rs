@@ -27,13 +27,15 @@ impl AppState {
         self.idempotency.reset();
         self.faults.clear();
         self.journal.clear();
+        self.webhooks.reset();
 
         let state = self.clone();
         super::blocking(move || state.config.apply(&state.engine, &state.auth)).await
     }
 
-    /// Runs what fell due after the clock moved: TTL cancellations.
+    /// Runs what fell due after the clock moved: TTL cancellations, webhook retries.
     pub(crate) async fn clock_moved(&self) {
+        self.webhooks.wake();
         let engine = self.engine.clone();
         let swept = super::blocking(move || Ok(engine.sweep_expired())).await;
         if let Ok(count) = swept

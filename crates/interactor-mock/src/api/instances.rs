@@ -57,9 +57,9 @@ pub(super) async fn create(
         ));
     }
 
-    let work = async {
-        let engine = state.engine.clone();
-        let call = ctx.call();
+    let engine = state.engine.clone();
+    let call = ctx.call();
+    let work = async move {
         let instance = blocking(move || engine.create_instance(&name, request, &call)).await?;
         Ok(created(instance).into_response())
     };
@@ -149,9 +149,9 @@ async fn resume_any(
     let request: ResumeRequest = parse_json(&bytes)?;
     visible(&state, &call.principal, &id).await?;
 
-    let work = async {
-        let engine = state.engine.clone();
-        let ctx = call.ctx.call();
+    let engine = state.engine.clone();
+    let ctx = call.ctx.call();
+    let work = async move {
         let instance =
             blocking(move || engine.resume(&id, thread.as_deref(), request, &ctx)).await?;
         Ok(ok(instance).into_response())

@@ -16,6 +16,10 @@ const MAX_KEY_LEN: usize = 255;
 
 /// Runs `work` once per idempotency key: a repeat of the same request gets the kept
 /// answer, marked `Idempotent-Replayed: true`; a request without a key just runs.
+///
+/// Keyed work runs in a task of its own, so that it finishes and its answer is kept even
+/// when the caller hangs up halfway (a client that timed out and will retry with the same
+/// key must find the first attempt's answer, not run the work a second time).
 pub(super) async fn run<F>(
     state: &AppState,
     principal: &Principal,
@@ -26,7 +30,7 @@ pub(super) async fn run<F>(
     work: F,
 ) -> Result<Response, ApiError>
 where
-    F: Future<Output = Result<Response, ApiError>>,
+    F: Future<Output = Result<Response, ApiError>> + Send + 'static,
 {
     let Some(key) = headers.get("idempotency-key") else {
         return work.await;
@@ -52,21 +56,27 @@ where
         .with_details(serde_json::json!({ "idempotency_key": key }))),
         Claim::Replay(stored) => Ok(replayed(stored)),
         Claim::Run(ticket) => {
-            let stored = match work.await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                        .await
-                        .map_err(|_| ApiError::internal("The answer could not be kept"))?;
-                    Stored { status, body }
-                }
-                Err(error) => Stored {
-                    status: error.status.as_u16(),
-                    body: serde_json::to_vec(&error.body).unwrap_or_default().into(),
-                },
-            };
-            ticket.finish(stored.clone());
-            Ok(rebuild(stored))
+            let task = tokio::spawn(async move {
+                let stored = match work.await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                            .await
+                            .map_err(|_| ApiError::internal("The answer could not be kept"))?;
+                        Stored { status, body }
+                    }
+                    Err(error) => Stored {
+                        status: error.status.as_u16(),
+                        body: serde_json::to_vec(&error.body).unwrap_or_default().into(),
+                    },
+                };
+                ticket.finish(stored.clone());
+                Ok::<_, ApiError>(stored)
+            });
+            match task.await {
+                Ok(stored) => Ok(rebuild(stored?)),
+                Err(_) => Err(ApiError::internal("The keyed request ended abnormally")),
+            }
         }
     }
 }
@@ -77,7 +87,7 @@ fn rebuild(stored: Stored) -> Response {
     if status.is_client_error() || status.is_server_error() {
         // Errors are kept without a request id; the current request's is filled in.
         if let Ok(body) = serde_json::from_slice::<ApiErrorBody>(&stored.body) {
-            return ApiError { status, body }.into_response();
+            return ApiError { status, body: Box::new(body) }.into_response();
         }
     }
     let mut response = (status, stored.body).into_response();

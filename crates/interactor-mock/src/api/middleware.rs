@@ -104,14 +104,24 @@ pub(crate) async fn request_context(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let started = Instant::now();
     let request_id = header(&request, "x-request-id")
         .filter(|id| acceptable_request_id(id))
         .unwrap_or_else(ids::request_id);
-    let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
-    let idempotency_key = header(&request, "idempotency-key");
+    let mut record = Recorder {
+        state: state.clone(),
+        started: Instant::now(),
+        entry: Some(JournalEntry {
+            at: state.engine.clock().now(),
+            method: request.method().to_string(),
+            path: path.clone(),
+            query: request.uri().query().map(str::to_owned),
+            status: CLIENT_CLOSED_REQUEST,
+            request_id: request_id.clone(),
+            idempotency_key: header(&request, "idempotency-key"),
+            duration_ms: 0,
+        }),
+    };
 
     let traceparent = header(&request, "traceparent");
     request.extensions_mut().insert(RequestContext {
@@ -120,6 +130,7 @@ pub(crate) async fn request_context(
         actor: None,
     });
 
+    let method = request.method().to_string();
     let fault = state.faults.take(&method, &path);
     let span = tracing::info_span!(
         "request",
@@ -139,21 +150,43 @@ pub(crate) async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-
-    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     span.record("status", status);
+    let duration_ms = record.finish(status);
     span.in_scope(|| tracing::info!(status, duration_ms, "request handled"));
-    state.journal.push(JournalEntry {
-        at: state.engine.clock().now(),
-        method,
-        path,
-        query,
-        status,
-        request_id,
-        idempotency_key,
-        duration_ms,
-    });
     response
+}
+
+/// The status journaled for a request whose caller hung up before the answer (nginx's
+/// convention; no answer was sent).
+const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+/// Journals a request once: with its status when it is answered, or as
+/// [`CLIENT_CLOSED_REQUEST`] when its caller went away first (the handler's future is then
+/// dropped, and so is this).
+struct Recorder {
+    state: AppState,
+    started: Instant,
+    entry: Option<JournalEntry>,
+}
+
+impl Recorder {
+    fn finish(&mut self, status: u16) -> u64 {
+        let duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Some(mut entry) = self.entry.take() {
+            entry.status = status;
+            entry.duration_ms = duration_ms;
+            self.state.journal.push(entry);
+        }
+        duration_ms
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if self.entry.is_some() {
+            self.finish(CLIENT_CLOSED_REQUEST);
+        }
+    }
 }
 
 /// Delays the request, then fails it with the fault's status or lets it through.

@@ -33,14 +33,14 @@ pub(crate) fn created<T: Serialize>(value: T) -> Data<T> {
 #[derive(Clone, Debug)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
-    pub(crate) body: ApiErrorBody,
+    pub(crate) body: Box<ApiErrorBody>,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ApiErrorBody::new(code, message),
+            body: Box::new(ApiErrorBody::new(code, message)),
         }
     }
 
@@ -67,8 +67,8 @@ impl From<EngineError> for ApiError {
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = ApiErrorBody::new(err.code, err.message);
-        body.details = err.details;
-        Self { status, body }
+        body.details = err.details.map(|details| *details);
+        Self { status, body: Box::new(body) }
     }
 }
 

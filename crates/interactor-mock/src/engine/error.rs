@@ -15,8 +15,8 @@ pub struct EngineError {
     pub code: ErrorCode,
     /// A sentence for people.
     pub message: String,
-    /// Structured details (`details` of the error body).
-    pub details: Option<Value>,
+    /// Structured details (`details` of the error body), boxed to keep results small.
+    pub details: Option<Box<Value>>,
     failed_instance: bool,
 }
 
@@ -41,7 +41,7 @@ impl EngineError {
         Self {
             code,
             message: message.into(),
-            details: Some(serde_json::json!({ "instance_id": instance_id, "state": state })),
+            details: Some(Box::new(serde_json::json!({ "instance_id": instance_id, "state": state }))),
             failed_instance: true,
         }
     }
@@ -49,7 +49,7 @@ impl EngineError {
     /// Replaces the details.
     #[must_use]
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 

@@ -360,10 +360,7 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 fn prepare(spec: &HttpLogicSpec, scope: &TemplateScope<'_>, ctx: &CallContext) -> Prepared {
-    let method = serde_json::to_value(&spec.method)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "GET".to_owned());
+    let method = spec.method.as_str().to_owned();
     let mut headers: IndexMap<String, String> = spec
         .headers
         .iter()

@@ -25,28 +25,36 @@
 //! Two independent mechanisms bound a script. The first is inside QuickJS: a runtime-wide
 //! interrupt handler compares the clock with the job's deadline, a memory limit makes
 //! allocations fail, and a stack limit turns deep recursion into a `RangeError`. QuickJS
-//! consults the interrupt handler only between bytecodes and inside the regex engine, so a
+//! consults the interrupt handler only between bytecodes and inside the regex matcher, so a
 //! native built-in that loops over a huge `length` (`Array.prototype.join.call({length:
 //! 2**53 - 1}, '')`, `reverse`, `shift`, `copyWithin` on a sparse array, ...) would never
 //! see it. A prelude run before the user code therefore wraps the generic `Array.prototype`
 //! methods so that a receiver (or a `concat`/`flat` operand) longer than
-//! [`ScriptLimits::max_array_length`] throws a `RangeError` before the native loop starts.
-//! Typed-array methods are left alone: their length is bounded by their buffer, which the
-//! memory limit bounds. The regex engine does poll the deadline while matching, but not
-//! while compiling, and compiling takes time quadratic in a pattern's alternatives, so
-//! `RegExp` (and the `String.prototype` methods that build one from a string) refuse
-//! patterns longer than 64 KiB characters. The `Proxy` intrinsic is not installed, so a length cannot change
-//! between the guard's check and the native read.
+//! [`ScriptLimits::max_array_length`] throws a `RangeError` before the native loop starts;
+//! a `length` that is an accessor or an object is refused too, since it could change
+//! between the check and the native read. The `Proxy` intrinsic is not installed for the
+//! same reason. Typed-array methods are left alone: their length is bounded by their
+//! buffer, which the memory limit bounds. The regex compiler never polls the deadline and
+//! takes time quadratic in a pattern's alternatives, so `RegExp` (and the
+//! `String.prototype` methods that build one from a string) refuse patterns longer than
+//! 64 Ki characters.
 //!
 //! The second mechanism is outside QuickJS and assumes the first can fail. Each job runs on
 //! a plain worker thread owned by the sandbox (never a tokio worker), which keeps a warm
-//! runtime and creates a fresh context per job. The caller waits for the answer until the
+//! runtime and uses a fresh context per job. The caller waits for the answer until the
 //! deadline plus [`ScriptLimits::grace`]; past that it returns [`ScriptError::Timeout`] and
-//! abandons the worker, which is replaced by a new one and exits on its own if it ever
-//! finishes. A thread stuck in native code cannot be killed safely, so abandoned workers
-//! that are still alive are counted, and while [`ScriptLimits::max_abandoned`] of them
-//! exist new jobs fail fast with [`ScriptError::Unavailable`] instead of piling up behind
-//! them. After any limit violation the worker discards its runtime and starts a new one.
+//! abandons the worker, whose place is taken by a new one; the abandoned thread exits on
+//! its own if it ever finishes. A thread stuck in native code cannot be killed safely, so
+//! abandoned workers that are still alive are counted, and while
+//! [`ScriptLimits::max_abandoned`] of them exist new jobs fail fast with
+//! [`ScriptError::Unavailable`] instead of piling up behind them. After any limit
+//! violation the worker discards its runtime and starts a new one.
+//!
+//! Hardening a context means compiling the prelude, which costs several times more than
+//! the typical script. A worker therefore prepares the context of its next job right after
+//! answering the current one, and the pool hands a job to a worker whose context is ready
+//! when it has one; a step arriving while a core is free only pays for compiling and
+//! running its own code.
 
 mod error;
 mod pool;

@@ -63,20 +63,25 @@ impl Pool {
 
     /// Hands `job` to a worker and waits for its outcome or for the watchdog's limit.
     pub(super) fn run(&self, job: ScriptJob) -> Outcome {
-        let worker = self.checkout()?;
         let slot = Arc::new(Slot::default());
-        let sent_at = Instant::now();
-        if worker
-            .jobs
-            .send(Task {
-                job,
-                slot: Arc::clone(&slot),
-            })
-            .is_err()
-        {
-            self.forget_worker();
-            return Err(ScriptError::Unavailable);
-        }
+        let mut task = Task {
+            job,
+            slot: Arc::clone(&slot),
+        };
+        // A worker whose thread died still has its handle in the idle list; its channel is
+        // closed, so the job comes back and goes to another worker.
+        let (worker, sent_at) = loop {
+            let worker = self.checkout()?;
+            let sent_at = Instant::now();
+            match worker.jobs.send(task) {
+                Ok(()) => break (worker, sent_at),
+                Err(returned) => {
+                    tracing::debug!("a script worker is gone; trying another");
+                    task = returned.0;
+                    self.forget_worker();
+                }
+            }
+        };
 
         let limit = sent_at + self.limits.timeout + self.limits.grace;
         match slot.wait_until(limit) {
@@ -120,7 +125,10 @@ impl Pool {
             }
             // A worker still preparing its next context would make the job wait for that, so
             // prefer a ready one, then a new one, then any idle one.
-            let ready = state.idle.iter().rposition(|w| w.ready.load(Ordering::Acquire));
+            let ready = state
+                .idle
+                .iter()
+                .rposition(|w| w.ready.load(Ordering::Acquire));
             if let Some(index) = ready {
                 return Ok(state.idle.swap_remove(index));
             }

@@ -17,6 +17,7 @@
   const InternalErrorProto = InternalError.prototype;
   const isProtoOf = Object.prototype.isPrototypeOf;
   const keys = Object.keys;
+  const hasOwn = Object.hasOwn;
   const isError = (e) => e !== null && typeof e === 'object' && apply(isProtoOf, ErrorProto, [e]);
   const isOom = (e) =>
     e !== null &&
@@ -61,7 +62,7 @@
       const d = getOwnPropertyDescriptor(p, 'length');
       if (d === undefined) continue;
       const v = d.value;
-      if (!('value' in d) || (typeof v === 'object' && v !== null) || typeof v === 'function') {
+      if (!hasOwn(d, 'value') || (typeof v === 'object' && v !== null) || typeof v === 'function') {
         throw new TypeError('array methods in scripts need a plain data `length` property');
       }
       return +v;
@@ -152,7 +153,8 @@
   };
   defineProperty(MockRegExp, 'length', { value: 2 });
   defineProperty(MockRegExp, 'prototype', { value: RP, writable: false });
-  Object.setPrototypeOf(MockRegExp, RealRegExp);
+  const species = { get [Symbol.species]() { return this; } };
+  defineProperty(MockRegExp, Symbol.species, getOwnPropertyDescriptor(species, Symbol.species));
   RP.constructor = MockRegExp;
   global.RegExp = MockRegExp;
   if (typeof RP.compile === 'function') {
@@ -199,7 +201,8 @@
   };
   defineProperty(MockDate, 'length', { value: 7 });
   defineProperty(MockDate, 'prototype', { value: RealDate.prototype, writable: false });
-  defineProperty(MockDate, 'now', { value: { now: () => mockNow() }.now, writable: true, configurable: true });
+  const now = { now: () => mockNow() }.now;
+  defineProperty(MockDate, 'now', { value: now, writable: true, configurable: true });
   MockDate.parse = RealDate.parse;
   MockDate.UTC = RealDate.UTC;
   RealDate.prototype.constructor = MockDate;

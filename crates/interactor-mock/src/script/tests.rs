@@ -11,12 +11,22 @@ use super::{ScriptError, ScriptJob, ScriptLimits, ScriptSandbox};
 
 #[test]
 fn only_timeouts_map_to_the_script_timeout_code() {
-    assert_eq!(ScriptError::Timeout { logs: vec![] }.code(), "script_timeout");
+    assert_eq!(
+        ScriptError::Timeout { logs: vec![] }.code(),
+        "script_timeout"
+    );
     for error in [
         ScriptError::OutOfMemory,
-        ScriptError::Thrown { message: "x".into(), logs: vec![] },
-        ScriptError::Syntax { message: "x".into() },
-        ScriptError::InvalidReturn { message: "x".into() },
+        ScriptError::Thrown {
+            message: "x".into(),
+            logs: vec![],
+        },
+        ScriptError::Syntax {
+            message: "x".into(),
+        },
+        ScriptError::InvalidReturn {
+            message: "x".into(),
+        },
         ScriptError::Unavailable,
     ] {
         assert_eq!(error.code(), "script_error", "{error:?}");
@@ -53,14 +63,20 @@ fn slot_keeps_the_first_outcome_only() {
     assert!(slot.complete(Err(ScriptError::OutOfMemory)));
     assert!(slot.complete(Err(ScriptError::Unavailable)));
 
-    assert_eq!(slot.wait_until(Instant::now()), Some(Err(ScriptError::OutOfMemory)));
+    assert_eq!(
+        slot.wait_until(Instant::now()),
+        Some(Err(ScriptError::OutOfMemory))
+    );
 }
 
 #[test]
 fn slot_reports_abandonment_to_a_late_worker() {
     let slot = Arc::new(Slot::default());
 
-    assert_eq!(slot.wait_until(Instant::now() + Duration::from_millis(10)), None);
+    assert_eq!(
+        slot.wait_until(Instant::now() + Duration::from_millis(10)),
+        None
+    );
 
     assert!(!slot.complete(Err(ScriptError::OutOfMemory)));
 }
@@ -84,14 +100,19 @@ fn slot_wakes_the_waiting_caller_when_the_worker_completes() {
 
 #[test]
 fn workers_start_on_demand_up_to_the_maximum() {
-    let sandbox = ScriptSandbox::new(ScriptLimits { max_workers: 2, ..ScriptLimits::default() });
+    let sandbox = ScriptSandbox::new(ScriptLimits {
+        max_workers: 2,
+        ..ScriptLimits::default()
+    });
 
     let outputs: Vec<_> = (0..4)
         .map(|n| {
             let sandbox = sandbox.clone();
             thread::spawn(move || {
-                let job = ScriptJob::new("const t = Date.now(); while (Date.now() - t < 50) {} return input.n;")
-                    .with_input(json!({ "n": n }));
+                let job = ScriptJob::new(
+                    "const t = Date.now(); while (Date.now() - t < 50) {} return input.n;",
+                )
+                .with_input(json!({ "n": n }));
                 sandbox.run(job)
             })
         })
@@ -121,6 +142,12 @@ fn a_job_waits_for_a_busy_pool_instead_of_failing() {
     // The pool's only worker is spinning; this job waits for it and then runs.
     let queued = sandbox.run(ScriptJob::new("return 1"));
 
-    assert!(matches!(busy.join().expect("busy thread"), Err(ScriptError::Timeout { .. })));
-    assert_eq!(queued.expect("runs once the worker is free").value, json!(1));
+    assert!(matches!(
+        busy.join().expect("busy thread"),
+        Err(ScriptError::Timeout { .. })
+    ));
+    assert_eq!(
+        queued.expect("runs once the worker is free").value,
+        json!(1)
+    );
 }

@@ -57,7 +57,12 @@ type LogTarget = Arc<Mutex<Option<Arc<Slot>>>>;
 impl Worker {
     /// A worker that raises `ready` whenever a hardened context waits for the next job.
     pub(super) fn new(limits: ScriptLimits, ready: Arc<AtomicBool>) -> Self {
-        Self { limits, engine: None, log_target: LogTarget::default(), ready }
+        Self {
+            limits,
+            engine: None,
+            log_target: LogTarget::default(),
+            ready,
+        }
     }
 
     /// Runs one task and hands its outcome back, then prepares the context of the next job
@@ -151,7 +156,11 @@ impl Engine {
         let deadline = Arc::new(Deadline::new());
         let check = Arc::clone(&deadline);
         runtime.set_interrupt_handler(Some(Box::new(move || check.expired())));
-        Ok(Self { prepared: None, runtime, deadline })
+        Ok(Self {
+            prepared: None,
+            runtime,
+            deadline,
+        })
     }
 
     /// Creates a context and hardens it with the prelude.
@@ -200,7 +209,9 @@ impl Engine {
 
         let timed_out = fired || duration > limits.timeout;
         let outcome = if timed_out {
-            Err(ScriptError::Timeout { logs: slot.take_logs() })
+            Err(ScriptError::Timeout {
+                logs: slot.take_logs(),
+            })
         } else {
             classify(raw, slot, duration, near_limit)
         };
@@ -226,7 +237,10 @@ fn evaluate(ctx: &Ctx<'_>, run: Persistent<Function<'static>>, job: &ScriptJob) 
         Err(error) => return Raw::Host(error),
     };
 
-    let source = format!("(function (input, workflow_data, context, secrets) {{{}\n}})", job.code);
+    let source = format!(
+        "(function (input, workflow_data, context, secrets) {{{}\n}})",
+        job.code
+    );
     let mut options = EvalOptions::default();
     options.strict = false;
     options.filename = Some("script".to_owned());
@@ -393,7 +407,8 @@ impl Deadline {
     fn arm(&self, started: Instant, timeout: Duration) {
         self.fired.store(false, Ordering::Relaxed);
         self.started.store(self.nanos(started), Ordering::Relaxed);
-        self.at.store(self.nanos(started + timeout), Ordering::Relaxed);
+        self.at
+            .store(self.nanos(started + timeout), Ordering::Relaxed);
     }
 
     /// Stops the clock; returns whether the deadline interrupted the job.

@@ -162,7 +162,7 @@ impl Webhooks {
             .build()
             .map_err(|err| format!("the webhook HTTP client could not be built: {err}"));
         if let Err(err) = &client {
-            tracing::error!(error = %err, "webhook deliveries will fail");
+            tracing::warn!(error = %err, "webhook deliveries will fail");
         }
         Self {
             shared: Arc::new(Shared {
@@ -221,7 +221,11 @@ impl Webhooks {
             self.shared.clock.now(),
         )?;
         let view = record.view();
-        tracing::debug!(subscription_id = %view.id, url = %view.url, "webhook subscription created");
+        tracing::debug!(
+            subscription_id = %view.id,
+            url = %view.url,
+            "webhook subscription created"
+        );
         self.lock().subscriptions.insert(record.id.clone(), record);
         Ok(view)
     }
@@ -343,7 +347,11 @@ impl EventSink for Webhooks {
                 let body = match deliveries::payload(&event, &id, now) {
                     Some(Ok(body)) => body,
                     Some(Err(err)) => {
-                        tracing::error!(error = %err, event = %event.kind, "webhook payload not serialisable");
+                        tracing::warn!(
+                            error = %err,
+                            event = %event.kind,
+                            "webhook payload not serialisable"
+                        );
                         continue;
                     }
                     None => continue,
