@@ -29,6 +29,7 @@
 #![allow(clippy::print_stderr)]
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -55,6 +56,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
 
     match run(args).await {
@@ -122,8 +124,13 @@ fn handle(event: &Event) {
                 .and_then(|presentation| presentation.get("title"))
                 .and_then(Value::as_str)
                 .unwrap_or("(no title)");
-            log(halted, "instance waits for input");
-            tracing::info!(title, "show this to the person who resumes it");
+            tracing::info!(
+                instance_id = %halted.data.instance_id,
+                workflow = %halted.data.workflow_name,
+                state = halted.data.current_state.as_deref().unwrap_or("-"),
+                title,
+                "instance waits for input"
+            );
         }
         Event::InstanceResumed(resumed) => log(resumed, "instance resumed"),
         Event::InstanceCompleted(completed) => {

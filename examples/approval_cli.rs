@@ -106,7 +106,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
         (Some(base_url), Some(token)) => (connect(base_url, token)?, None),
         _ => {
             let mock = MockServer::builder().start().await?;
-            println!("Interactor mock running in this process at {}", mock.api_url());
+            println!(
+                "Interactor mock running in this process at {}",
+                mock.api_url()
+            );
             (connect(&mock.api_url(), mock.dev_token())?, Some(mock))
         }
     };
@@ -191,7 +194,15 @@ async fn drive(
         if ask_again.is_none() {
             show_halt(&instance, &state);
         }
-        match ask(&instance, terminal, checks, ask_again.as_ref(), &mut answers).await {
+        match ask(
+            &instance,
+            terminal,
+            checks,
+            ask_again.as_ref(),
+            &mut answers,
+        )
+        .await
+        {
             Ok(()) => {}
             Err(err) if err.is::<InputEnded>() => {
                 println!("\nInput ended: {} stays halted at `{state}`.", instance.id);
@@ -328,7 +339,10 @@ async fn ask(
             let key = choose(&choices, terminal).await?;
             answers.insert("choice".to_owned(), Value::String(key));
         }
-    } else if matches!(instance.halting_presentation, Some(Presentation::Message(_))) {
+    } else if matches!(
+        instance.halting_presentation,
+        Some(Presentation::Message(_))
+    ) {
         terminal.read("  Press Enter to continue ").await?;
     } else if instance.halting_presentation.is_none() {
         println!("  This halt has no form. Enter the resume input as a JSON object.");
@@ -614,8 +628,8 @@ fn check_file(field: &Field, reference: &str) -> Result<(), String> {
     if reference.starts_with("http://") || reference.starts_with("https://") {
         return Ok(());
     }
-    let metadata = std::fs::metadata(reference)
-        .map_err(|err| format!("cannot read `{reference}`: {err}"))?;
+    let metadata =
+        std::fs::metadata(reference).map_err(|err| format!("cannot read `{reference}`: {err}"))?;
     if !metadata.is_file() {
         return Err(format!("`{reference}` is not a file"));
     }
@@ -737,7 +751,7 @@ fn bytes(size: u64) -> String {
     match size {
         0..1_000 => format!("{size} bytes"),
         1_000..1_000_000 => format!("{} kB", size / 1_000),
-        _ if size % 1_000_000 == 0 => format!("{} MB", size / 1_000_000),
+        _ if size.is_multiple_of(1_000_000) => format!("{} MB", size / 1_000_000),
         _ => format!("{:.1} MB", size as f64 / 1e6),
     }
 }

@@ -165,7 +165,10 @@ async fn run() -> Result<(), BoxError> {
     // 8. The webhooks, as the receiver verified them.
     let wanted = ["created", "halted", "resumed", "completed"];
     let deliveries = receiver.wait_for(&wanted, MAX_WAIT).await?;
-    println!("\n8. Webhooks received and verified ({}):", deliveries.len());
+    println!(
+        "\n8. Webhooks received and verified ({}):",
+        deliveries.len()
+    );
     for delivery in &deliveries {
         println!("   {}", describe_delivery(delivery));
     }
@@ -275,13 +278,14 @@ fn purchase_approval() -> WorkflowDefinition {
             "notify_requester",
             WorkflowState::action()
                 .logic(
-                    HttpLogic::new(HttpMethod::Post, "https://yourapp.com/api/notifications")
-                        .body(json!({
+                    HttpLogic::new(HttpMethod::Post, "https://yourapp.com/api/notifications").body(
+                        json!({
                             "type": "purchase_decision",
                             "email": "${workflow_data.requester}",
                             "status": "${workflow_data.status}",
                             "amount": "${workflow_data.amount}",
-                        })),
+                        }),
+                    ),
                 )
                 .transition("complete"),
         )
@@ -394,16 +398,15 @@ fn describe_delivery(delivery: &VerifiedDelivery) -> String {
         .unwrap_or("-");
     let id = delivery.delivery_id.as_deref().unwrap_or("-");
     let mut line = format!("{:<29} state {state:<17} {id}", delivery.event_name);
-    if let Event::InstanceHalted(halted) = &delivery.event {
-        if let Some(title) = halted
-            .data
-            .halting_presentation
-            .as_ref()
-            .and_then(|presentation| presentation.get("title"))
-            .and_then(Value::as_str)
-        {
-            line.push_str(&format!("  \"{title}\""));
-        }
+    // A halted event carries the presentation the instance waits on.
+    let title = match &delivery.event {
+        Event::InstanceHalted(halted) => halted.data.halting_presentation.as_ref(),
+        _ => None,
+    }
+    .and_then(|presentation| presentation.get("title"))
+    .and_then(Value::as_str);
+    if let Some(title) = title {
+        line.push_str(&format!("  \"{title}\""));
     }
     line
 }
@@ -432,10 +435,7 @@ impl FromRef<ReceiverState> for Verifier {
 
 /// Runs only for deliveries whose signature, timestamp and body checked out; the
 /// extractor answers everything else with 400/401/413 and a JSON error.
-async fn receive(
-    State(state): State<ReceiverState>,
-    delivery: VerifiedDelivery,
-) -> Json<Value> {
+async fn receive(State(state): State<ReceiverState>, delivery: VerifiedDelivery) -> Json<Value> {
     tracing::info!(
         event = %delivery.event_name,
         delivery_id = delivery.delivery_id.as_deref().unwrap_or("-"),

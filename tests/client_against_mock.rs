@@ -38,7 +38,11 @@ async fn stub_notifications(mock: &MockProcess) {
 
 async fn deploy(client: &Client, definition: &WorkflowDefinition) {
     let version = client.workflows().create(definition).await.expect("create");
-    client.workflows().publish(&definition.name, &version.version_id).await.expect("publish");
+    client
+        .workflows()
+        .publish(&definition.name, &version.version_id)
+        .await
+        .expect("publish");
 }
 
 #[tokio::test]
@@ -63,43 +67,82 @@ async fn every_endpoint_works_against_the_binary() {
         ))
         .await
         .expect("subscribe");
-    assert_eq!(client.webhooks().list().await.unwrap()[0].id, subscription.id);
+    assert_eq!(
+        client.webhooks().list().await.unwrap()[0].id,
+        subscription.id
+    );
 
     // Definitions and versions.
     let definition = purchase_approval();
     let checked = client.workflows().validate(&definition).await.unwrap();
     assert!(checked.valid, "{:?}", checked.errors);
     let first = client.workflows().create(&definition).await.unwrap();
-    let second = client.workflows().add_version("purchase_approval", &definition).await.unwrap();
-    let versions = client.workflows().versions("purchase_approval").await.unwrap();
+    let second = client
+        .workflows()
+        .add_version("purchase_approval", &definition)
+        .await
+        .unwrap();
+    let versions = client
+        .workflows()
+        .versions("purchase_approval")
+        .await
+        .unwrap();
     assert_eq!(versions.len(), 2);
-    client.workflows().publish("purchase_approval", &second.version_id).await.unwrap();
+    client
+        .workflows()
+        .publish("purchase_approval", &second.version_id)
+        .await
+        .unwrap();
     let workflows = client.workflows().list().await.unwrap();
-    assert_eq!(workflows[0].published_version_id.as_deref(), Some(second.version_id.as_str()));
+    assert_eq!(
+        workflows[0].published_version_id.as_deref(),
+        Some(second.version_id.as_str())
+    );
     assert_ne!(first.version_id, second.version_id);
 
     // An instance through two approvals, one by thread.
-    let request = CreateInstanceRequest::new(json!({"amount": 15000, "description": "Servers"})).namespace("org_1");
-    let created = client.instances().create("purchase_approval", request).await.unwrap();
+    let request = CreateInstanceRequest::new(json!({"amount": 15000, "description": "Servers"}))
+        .namespace("org_1");
+    let created = client
+        .instances()
+        .create("purchase_approval", request)
+        .await
+        .unwrap();
     assert_eq!(created.status, InstanceStatus::Halted);
     assert_eq!(created.current_state.as_deref(), Some("manager_approval"));
     let listed = client
         .instances()
-        .list(InstanceQuery::new().namespace("org_1").status(InstanceStatus::Halted))
+        .list(
+            InstanceQuery::new()
+                .namespace("org_1")
+                .status(InstanceStatus::Halted),
+        )
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
-    let after_manager = client.instances().resume(&created.id, json!({"approved": true})).await.unwrap();
+    let after_manager = client
+        .instances()
+        .resume(&created.id, json!({"approved": true}))
+        .await
+        .unwrap();
     assert_eq!(after_manager.current_state.as_deref(), Some("vp_approval"));
     let threads = client.threads().list(&created.id).await.unwrap();
     assert_eq!(threads[0].id, "thread_main");
     let done = client
         .threads()
-        .resume(&created.id, "thread_main", json!({"approved": true, "budget_code": "IT-7"}))
+        .resume(
+            &created.id,
+            "thread_main",
+            json!({"approved": true, "budget_code": "IT-7"}),
+        )
         .await
         .unwrap();
     assert_eq!(done.status, InstanceStatus::Completed);
-    let waited = client.instances().wait_for_completion(&created.id, Duration::from_secs(5)).await.unwrap();
+    let waited = client
+        .instances()
+        .wait_for_completion(&created.id, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(waited.status, InstanceStatus::Completed);
     let fetched = client.instances().get(&created.id).await.unwrap();
     assert_eq!(fetched.data("budget_code"), Some(&json!("IT-7")));
@@ -111,14 +154,25 @@ async fn every_endpoint_works_against_the_binary() {
         .map(|event| event.expect("page"))
         .collect()
         .await;
-    let page = client.history().page(&created.id, &HistoryQuery::new().limit(1000)).await.unwrap();
+    let page = client
+        .history()
+        .page(&created.id, &HistoryQuery::new().limit(1000))
+        .await
+        .unwrap();
     assert_eq!(everything, page.events);
     let transitions = client
         .history()
-        .page(&created.id, &HistoryQuery::new().types([HistoryEventType::Transition]))
+        .page(
+            &created.id,
+            &HistoryQuery::new().types([HistoryEventType::Transition]),
+        )
         .await
         .unwrap();
-    let one = client.history().event_with_data(&created.id, &transitions.events[0].id).await.unwrap();
+    let one = client
+        .history()
+        .event_with_data(&created.id, &transitions.events[0].id)
+        .await
+        .unwrap();
     assert!(one.workflow_data.is_some());
 
     let mut broken = purchase_approval();
@@ -128,7 +182,11 @@ async fn every_endpoint_works_against_the_binary() {
     raw["states"]["submit"]["logic"]["code"] = json!("throw new Error('no budget')");
     let broken: WorkflowDefinition = serde_json::from_value(raw).unwrap();
     deploy(&client, &broken).await;
-    let failure = client.instances().create("broken", json!({})).await.unwrap_err();
+    let failure = client
+        .instances()
+        .create("broken", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(failure.code(), Some(&ErrorCode::ScriptError));
     assert_eq!(failure.status(), Some(500));
     let errors: Vec<_> = client
@@ -139,7 +197,11 @@ async fn every_endpoint_works_against_the_binary() {
     assert_eq!(errors.len(), 1);
 
     // Cancel.
-    let other = client.instances().create("purchase_approval", json!({"amount": 5000})).await.unwrap();
+    let other = client
+        .instances()
+        .create("purchase_approval", json!({"amount": 5000}))
+        .await
+        .unwrap();
     let cancelled = client.instances().cancel(&other.id).await.unwrap();
     assert_eq!(cancelled.status, InstanceStatus::Cancelled);
     let again = client.instances().cancel(&other.id).await.unwrap_err();
@@ -147,14 +209,17 @@ async fn every_endpoint_works_against_the_binary() {
 
     // The webhook receiver verified every delivery of the first instance, in order.
     receiver.wait_for(6, 10).await;
-    assert_eq!(receiver.instance_events(&created.id), [
-        "workflow.instance.created",
-        "workflow.instance.halted",
-        "workflow.instance.resumed",
-        "workflow.instance.halted",
-        "workflow.instance.resumed",
-        "workflow.instance.completed",
-    ]);
+    assert_eq!(
+        receiver.instance_events(&created.id),
+        [
+            "workflow.instance.created",
+            "workflow.instance.halted",
+            "workflow.instance.resumed",
+            "workflow.instance.halted",
+            "workflow.instance.resumed",
+            "workflow.instance.completed",
+        ]
+    );
     assert_eq!(*receiver.rejected.lock().unwrap(), 0);
     client.webhooks().delete(&subscription.id).await.unwrap();
     assert!(client.webhooks().list().await.unwrap().is_empty());
@@ -177,7 +242,11 @@ async fn retries_through_injected_503s_create_exactly_one_instance() {
     };
     mock.admin().add_fault(&fault).await.unwrap();
 
-    let created = client.instances().create("purchase_approval", json!({"amount": 5000})).await.unwrap();
+    let created = client
+        .instances()
+        .create("purchase_approval", json!({"amount": 5000}))
+        .await
+        .unwrap();
 
     let keys: Vec<_> = mock
         .admin()
@@ -189,8 +258,14 @@ async fn retries_through_injected_503s_create_exactly_one_instance() {
         .map(|r| (r.status, r.idempotency_key))
         .collect();
     assert_eq!(keys.len(), 3, "{keys:?}");
-    assert_eq!(keys.iter().map(|k| k.0).collect::<Vec<_>>(), [503, 503, 201]);
-    assert!(keys.iter().all(|k| k.1.is_some() && k.1 == keys[0].1), "one key on every attempt");
+    assert_eq!(
+        keys.iter().map(|k| k.0).collect::<Vec<_>>(),
+        [503, 503, 201]
+    );
+    assert!(
+        keys.iter().all(|k| k.1.is_some() && k.1 == keys[0].1),
+        "one key on every attempt"
+    );
     let all = client.instances().list(InstanceQuery::new()).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].id, created.id);
@@ -223,7 +298,11 @@ async fn a_429_is_waited_out_and_a_slow_first_attempt_is_not_run_twice() {
         .unwrap();
     let started = Instant::now();
     client.workflows().list().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
 
     // The first attempt runs longer than the client's timeout; the retry with the same
     // key waits for it and gets its answer instead of starting a second instance.
@@ -240,9 +319,17 @@ async fn a_429_is_waited_out_and_a_slow_first_attempt_is_not_run_twice() {
     .unwrap();
     deploy(&client, &slow).await;
 
-    let created = client.instances().create("slow", json!({})).await.expect("the retry gets the first answer");
+    let created = client
+        .instances()
+        .create("slow", json!({}))
+        .await
+        .expect("the retry gets the first answer");
 
-    let all = client.instances().list(InstanceQuery::new().workflow_name("slow")).await.unwrap();
+    let all = client
+        .instances()
+        .list(InstanceQuery::new().workflow_name("slow"))
+        .await
+        .unwrap();
     assert_eq!(all.len(), 1, "no second instance");
     assert_eq!(all[0].id, created.id);
     let attempts: Vec<_> = mock
@@ -254,9 +341,16 @@ async fn a_429_is_waited_out_and_a_slow_first_attempt_is_not_run_twice() {
         .filter(|r| r.path == "/api/v1/workflows/slow/instances")
         .collect();
     assert!(attempts.len() >= 2, "the client retried: {attempts:?}");
-    assert_eq!(attempts[0].status, 499, "the first caller hung up: {attempts:?}");
+    assert_eq!(
+        attempts[0].status, 499,
+        "the first caller hung up: {attempts:?}"
+    );
     assert_eq!(attempts.last().map(|a| a.status), Some(201));
-    assert!(attempts.iter().all(|a| a.idempotency_key == attempts[0].idempotency_key));
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.idempotency_key == attempts[0].idempotency_key)
+    );
 }
 
 #[tokio::test]
@@ -276,19 +370,37 @@ async fn an_expired_token_is_refreshed_transparently() {
     let mock = MockProcess::start(&["--config", config.to_str().unwrap()]);
     let client = Client::builder()
         .base_url(mock.api_url())
-        .client_credentials(ClientCredentials::new("svc", "svc-secret").token_url(format!("{}/oauth/token", mock.base_url)))
+        .client_credentials(
+            ClientCredentials::new("svc", "svc-secret")
+                .token_url(format!("{}/oauth/token", mock.base_url)),
+        )
         .build()
         .unwrap();
-    client.workflows().list().await.expect("the first token works");
+    client
+        .workflows()
+        .list()
+        .await
+        .expect("the first token works");
 
     // An hour and a minute pass on the mock's clock: its token has expired, though the
     // client's own clock says otherwise.
-    mock.admin().advance_clock(Duration::from_secs(3660)).await.unwrap();
-    client.workflows().list().await.expect("refreshed and replayed");
+    mock.admin()
+        .advance_clock(Duration::from_secs(3660))
+        .await
+        .unwrap();
+    client
+        .workflows()
+        .list()
+        .await
+        .expect("refreshed and replayed");
 
     let journal = mock.admin().requests().await.unwrap();
     let token_requests = journal.iter().filter(|r| r.path == "/oauth/token").count();
-    let statuses: Vec<u16> = journal.iter().filter(|r| r.path == "/api/v1/workflows").map(|r| r.status).collect();
+    let statuses: Vec<u16> = journal
+        .iter()
+        .filter(|r| r.path == "/api/v1/workflows")
+        .map(|r| r.status)
+        .collect();
     assert_eq!(token_requests, 2);
     assert_eq!(statuses, [200, 401, 200]);
     let _ = std::fs::remove_dir_all(&dir);

@@ -20,13 +20,22 @@ fn mock_binary() -> PathBuf {
         .get_or_init(|| {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
             let status = Command::new(cargo)
-                .args(["build", "--quiet", "-p", "interactor-mock", "--bin", "interactor-mock"])
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "interactor-mock",
+                    "--bin",
+                    "interactor-mock",
+                ])
                 .status()
                 .expect("cargo runs");
             assert!(status.success(), "the mock binary builds");
             let exe = std::env::current_exe().expect("the test knows its path");
-            let profile_dir =
-                exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
+            let profile_dir = exe
+                .parent()
+                .and_then(|deps| deps.parent())
+                .expect("target/<profile>/deps");
             profile_dir.join(format!("interactor-mock{}", std::env::consts::EXE_SUFFIX))
         })
         .clone()
@@ -50,13 +59,19 @@ impl MockProcess {
             .expect("the mock starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut first = String::new();
-        stdout.read_line(&mut first).expect("the mock prints its address");
+        stdout
+            .read_line(&mut first)
+            .expect("the mock prints its address");
         let base_url = first
             .trim()
             .strip_prefix("interactor-mock listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
             .to_owned();
-        Self { child, _stdout: stdout, base_url }
+        Self {
+            child,
+            _stdout: stdout,
+            base_url,
+        }
     }
 
     pub(crate) fn api_url(&self) -> String {
@@ -69,7 +84,11 @@ impl MockProcess {
 
     /// A client with the dev token.
     pub(crate) fn client(&self) -> Client {
-        Client::builder().base_url(self.api_url()).bearer_token("dev_token").build().expect("client")
+        Client::builder()
+            .base_url(self.api_url())
+            .bearer_token("dev_token")
+            .build()
+            .expect("client")
     }
 }
 
@@ -135,11 +154,20 @@ impl Receiver {
             .route("/hooks", axum::routing::post(receive))
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, events: state.events, rejected: state.rejected }
+        Self {
+            url,
+            events: state.events,
+            rejected: state.rejected,
+        }
     }
 
     pub(crate) fn names(&self) -> Vec<String> {
-        self.events.lock().unwrap().iter().map(|d| d.event.name().to_owned()).collect()
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.event.name().to_owned())
+            .collect()
     }
 
     /// Waits until `count` deliveries arrived, for at most `seconds`.
@@ -161,7 +189,11 @@ impl Receiver {
             .lock()
             .unwrap()
             .iter()
-            .filter(|d| d.event.data().is_some_and(|data| data.instance_id == instance_id))
+            .filter(|d| {
+                d.event
+                    .data()
+                    .is_some_and(|data| data.instance_id == instance_id)
+            })
             .map(|d| d.event.name().to_owned())
             .collect()
     }

@@ -40,12 +40,20 @@ fn cycles(c: &mut Criterion) {
 
     let completed = support::cycle(&engine, 0).id;
     group.bench_function("get_completed_instance", |b| {
-        b.iter(|| black_box(engine.get_instance(&completed).expect("the instance exists")));
+        b.iter(|| {
+            black_box(
+                engine
+                    .get_instance(&completed)
+                    .expect("the instance exists"),
+            )
+        });
     });
 
     group.finish();
 
-    let instance = engine.get_instance(&completed).expect("the instance exists");
+    let instance = engine
+        .get_instance(&completed)
+        .expect("the instance exists");
     let mut group = c.benchmark_group("response");
     group.bench_function("envelope_through_value", |b| {
         b.iter(|| {

@@ -46,12 +46,18 @@ fn main() {
     let engine = support::engine();
     support::cycle(&engine, 0);
     let baseline = support::rss_bytes().expect("/proc/self/status has VmRSS");
-    println!("baseline RSS (engine, workflow, one cycle): {:.1} MiB\n", baseline as f64 / MIB);
+    println!(
+        "baseline RSS (engine, workflow, one cycle): {:.1} MiB\n",
+        baseline as f64 / MIB
+    );
     println!(
         "| {:>9} | {:>9} | {:>12} | {:>15} | {:>9} | {:>10} |",
         "instances", "RSS MiB", "growth MiB", "bytes/instance", "secs", "cycles/s"
     );
-    println!("|{:->11}|{:->11}|{:->14}|{:->17}|{:->11}|{:->12}|", "", "", "", "", "", "");
+    println!(
+        "|{:->11}|{:->11}|{:->14}|{:->17}|{:->11}|{:->12}|",
+        "", "", "", "", "", ""
+    );
 
     let started = Instant::now();
     let created = AtomicU64::new(1);
@@ -143,11 +149,15 @@ fn composition(engine: &Engine) {
 
     // Engines stay alive until the end, so no freed memory is reused between rows.
     let mut kept = Vec::new();
-    for (name, definition, resume) in variants() {
+    for (label, definition, resume) in variants() {
+        let name = definition["name"].as_str().expect("a name").to_owned();
+        let name = name.as_str();
         let engine = Engine::new(Clock::system(), EngineConfig::default());
         let size = definition.to_string().len();
         let version = engine.create_workflow(&definition, size).expect("valid");
-        engine.publish(name, &version.version_id).expect("published");
+        engine
+            .publish(name, &version.version_id)
+            .expect("published");
         support::stub_yourapp(&engine);
 
         let before = support::rss_bytes().expect("VmRSS");
@@ -156,7 +166,8 @@ fn composition(engine: &Engine) {
                 .create_instance(
                     name,
                     CreateInstanceRequest {
-                        namespace: None,
+                        // Halted instances count against a namespace's quota.
+                        namespace: Some(format!("ns_{}", n % 10)),
                         input: support::start_input(n),
                     },
                     &CallContext::default(),
@@ -178,15 +189,16 @@ fn composition(engine: &Engine) {
         }
         let growth = support::rss_bytes().expect("VmRSS").saturating_sub(before);
         println!(
-            "| {name}: bytes per completed instance (10,000) | {:.0} |",
+            "| {label}: bytes per instance (10,000) | {:.0} |",
             growth as f64 / 10_000.0
         );
         kept.push(engine);
     }
 }
 
-/// Simpler workflows: the approval without its HTTP `on_enter`, and one that completes
-/// immediately with no logic.
+/// Simpler workflows, each a step less than the one before: the approval without its HTTP
+/// `on_enter`; the same left halted (never resumed); one script step then the end; and an
+/// instance that ends at once.
 fn variants() -> Vec<(&'static str, Value, bool)> {
     let mut no_http = support::approval_workflow();
     no_http["name"] = json!("approval_no_http");
@@ -195,13 +207,31 @@ fn variants() -> Vec<(&'static str, Value, bool)> {
             state.remove("on_enter");
         }
     }
+    let script_only = json!({
+        "name": "script_only",
+        "initial_state": "request",
+        "states": {
+            "request": {
+                "type": "action",
+                "logic": support::approval_workflow()["states"]["request"]["logic"].clone(),
+                "transitions": [{ "target": "done" }]
+            },
+            "done": { "type": "terminal" }
+        }
+    });
     let immediate = json!({
         "name": "immediate",
         "initial_state": "done",
         "states": { "done": { "type": "terminal" } }
     });
     vec![
-        ("approval_no_http", no_http, true),
-        ("immediate", immediate, false),
+        (
+            "approval without on_enter, completed",
+            no_http.clone(),
+            true,
+        ),
+        ("approval without on_enter, halted", no_http, false),
+        ("script step then terminal, completed", script_only, false),
+        ("terminal at once, completed", immediate, false),
     ]
 }

@@ -72,7 +72,10 @@ impl Admin {
     /// A handle on the mock at `base_url` (`http://HOST:PORT`, without `/api/v1`).
     pub fn new(base_url: impl Into<String>) -> Self {
         let base = base_url.into().trim_end_matches('/').to_owned();
-        Self { http: reqwest::Client::new(), base }
+        Self {
+            http: reqwest::Client::new(),
+            base,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -93,7 +96,10 @@ impl Admin {
         }
     }
 
-    async fn data<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, AdminError> {
+    async fn data<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, AdminError> {
         let body = self.send(request).await?;
         Ok(serde_json::from_slice::<Data<T>>(&body)?.data)
     }
@@ -113,7 +119,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn reset(&self) -> Result<(), AdminError> {
-        self.send(self.http.post(self.url("/reset"))).await.map(drop)
+        self.send(self.http.post(self.url("/reset")))
+            .await
+            .map(drop)
     }
 
     /// The clock.
@@ -133,7 +141,8 @@ impl Admin {
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn advance_clock(&self, by: Duration) -> Result<ClockReading, AdminError> {
         let body = json!({ "seconds": by.as_secs_f64() });
-        self.data(self.http.post(self.url("/clock/advance")).json(&body)).await
+        self.data(self.http.post(self.url("/clock/advance")).json(&body))
+            .await
     }
 
     /// Sets the clock.
@@ -142,7 +151,12 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn set_clock(&self, now: DateTime<Utc>) -> Result<ClockReading, AdminError> {
-        self.data(self.http.post(self.url("/clock/set")).json(&json!({ "now": now }))).await
+        self.data(
+            self.http
+                .post(self.url("/clock/set"))
+                .json(&json!({ "now": now })),
+        )
+        .await
     }
 
     /// Freezes the clock, or lets it run again.
@@ -152,7 +166,8 @@ impl Admin {
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn freeze_clock(&self, frozen: bool) -> Result<ClockReading, AdminError> {
         let body = json!({ "frozen": frozen });
-        self.data(self.http.post(self.url("/clock/freeze")).json(&body)).await
+        self.data(self.http.post(self.url("/clock/freeze")).json(&body))
+            .await
     }
 
     /// Webhook deliveries matching `filter`.
@@ -168,7 +183,11 @@ impl Admin {
         if let Some(subscription) = &filter.subscription_id {
             query.push(("subscription_id", subscription.clone()));
         }
-        self.field(self.http.get(self.url("/deliveries")).query(&query), "deliveries").await
+        self.field(
+            self.http.get(self.url("/deliveries")).query(&query),
+            "deliveries",
+        )
+        .await
     }
 
     /// Sends a delivery again, also from the dead-letter list.
@@ -177,7 +196,11 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached, or the delivery does not exist.
     pub async fn replay_delivery(&self, id: &str) -> Result<Delivery, AdminError> {
-        self.data(self.http.post(self.url(&format!("/deliveries/{id}/replay")))).await
+        self.data(
+            self.http
+                .post(self.url(&format!("/deliveries/{id}/replay"))),
+        )
+        .await
     }
 
     /// Adds a canned answer for HTTP logic.
@@ -186,7 +209,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn add_http_stub(&self, stub: &HttpStub) -> Result<(), AdminError> {
-        self.send(self.http.post(self.url("/http-stubs")).json(stub)).await.map(drop)
+        self.send(self.http.post(self.url("/http-stubs")).json(stub))
+            .await
+            .map(drop)
     }
 
     /// Removes every HTTP stub.
@@ -195,7 +220,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn clear_http_stubs(&self) -> Result<(), AdminError> {
-        self.send(self.http.delete(self.url("/http-stubs"))).await.map(drop)
+        self.send(self.http.delete(self.url("/http-stubs")))
+            .await
+            .map(drop)
     }
 
     /// Every outgoing HTTP logic attempt so far.
@@ -204,7 +231,8 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn http_calls(&self) -> Result<Vec<HttpCall>, AdminError> {
-        self.field(self.http.get(self.url("/http-calls")), "calls").await
+        self.field(self.http.get(self.url("/http-calls")), "calls")
+            .await
     }
 
     /// The journal of incoming API requests.
@@ -213,7 +241,8 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn requests(&self) -> Result<Vec<JournalEntry>, AdminError> {
-        self.field(self.http.get(self.url("/requests")), "requests").await
+        self.field(self.http.get(self.url("/requests")), "requests")
+            .await
     }
 
     /// Fails or delays the next matching requests.
@@ -222,7 +251,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn add_fault(&self, fault: &Fault) -> Result<(), AdminError> {
-        self.send(self.http.post(self.url("/faults")).json(fault)).await.map(drop)
+        self.send(self.http.post(self.url("/faults")).json(fault))
+            .await
+            .map(drop)
     }
 
     /// Removes every pending fault.
@@ -231,7 +262,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn clear_faults(&self) -> Result<(), AdminError> {
-        self.send(self.http.delete(self.url("/faults"))).await.map(drop)
+        self.send(self.http.delete(self.url("/faults")))
+            .await
+            .map(drop)
     }
 
     /// Sets a secret for `${secrets.NAME}` and `secrets.NAME`.
@@ -241,7 +274,13 @@ impl Admin {
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn set_secret(&self, name: &str, value: impl Into<Value>) -> Result<(), AdminError> {
         let body = json!({ "value": value.into() });
-        self.send(self.http.put(self.url(&format!("/secrets/{name}"))).json(&body)).await.map(drop)
+        self.send(
+            self.http
+                .put(self.url(&format!("/secrets/{name}")))
+                .json(&body),
+        )
+        .await
+        .map(drop)
     }
 
     /// Registers an OAuth client.
@@ -250,7 +289,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn add_client(&self, client: &ClientRegistration) -> Result<(), AdminError> {
-        self.send(self.http.post(self.url("/clients")).json(client)).await.map(drop)
+        self.send(self.http.post(self.url("/clients")).json(client))
+            .await
+            .map(drop)
     }
 
     /// Registers the instruction an `ai` halting state shows.
@@ -259,7 +300,9 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses.
     pub async fn add_ai_reply(&self, reply: &AiReply) -> Result<(), AdminError> {
-        self.send(self.http.post(self.url("/ai-replies")).json(reply)).await.map(drop)
+        self.send(self.http.post(self.url("/ai-replies")).json(reply))
+            .await
+            .map(drop)
     }
 
     /// The whole state.
@@ -277,6 +320,8 @@ impl Admin {
     ///
     /// [`AdminError`] when the mock cannot be reached or refuses the state.
     pub async fn import_state(&self, state: &MockState) -> Result<(), AdminError> {
-        self.send(self.http.put(self.url("/state")).json(state)).await.map(drop)
+        self.send(self.http.put(self.url("/state")).json(state))
+            .await
+            .map(drop)
     }
 }

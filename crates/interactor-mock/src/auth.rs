@@ -59,9 +59,15 @@ impl Scope {
     }
 
     fn parse(name: &str) -> Option<Self> {
-        [Self::Read, Self::Write, Self::Execute, Self::WebhooksManage, Self::All]
-            .into_iter()
-            .find(|s| s.as_str() == name)
+        [
+            Self::Read,
+            Self::Write,
+            Self::Execute,
+            Self::WebhooksManage,
+            Self::All,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
     }
 }
 
@@ -115,7 +121,9 @@ impl Principal {
 
     /// Whether the token may reach `namespace`.
     pub fn owns(&self, namespace: &str) -> bool {
-        self.namespaces.as_ref().is_none_or(|list| list.iter().any(|n| n == namespace))
+        self.namespaces
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|n| n == namespace))
     }
 
     fn everything(account: &str) -> Self {
@@ -141,7 +149,10 @@ pub struct AuthError {
 
 impl AuthError {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The HTTP status of the error.
@@ -187,7 +198,9 @@ impl Auth {
         Self {
             clock,
             dev_token: dev_token.into(),
-            token_ttl: Duration::seconds(i64::try_from(token_ttl_seconds).unwrap_or(i64::MAX / 1000)),
+            token_ttl: Duration::seconds(
+                i64::try_from(token_ttl_seconds).unwrap_or(i64::MAX / 1000),
+            ),
             clients: RwLock::default(),
             tokens: RwLock::default(),
         }
@@ -208,14 +221,30 @@ impl Auth {
 
     /// Forgets every client and token.
     pub fn reset(&self) {
-        self.clients.write().unwrap_or_else(PoisonError::into_inner).clear();
-        self.tokens.write().unwrap_or_else(PoisonError::into_inner).clear();
+        self.clients
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     pub(crate) fn export(&self) -> AuthState {
         AuthState {
-            clients: self.clients.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect(),
-            tokens: self.tokens.read().unwrap_or_else(PoisonError::into_inner).clone(),
+            clients: self
+                .clients
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .values()
+                .cloned()
+                .collect(),
+            tokens: self
+                .tokens
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
         }
     }
 
@@ -252,14 +281,27 @@ impl Auth {
                     .get(id)
                     .cloned()
                     .filter(|c| constant_time_eq(c.client_secret.as_bytes(), secret.as_bytes()))
-                    .ok_or_else(|| AuthError::new(ErrorCode::InvalidClient, "Unknown client or wrong secret"))?;
+                    .ok_or_else(|| {
+                        AuthError::new(ErrorCode::InvalidClient, "Unknown client or wrong secret")
+                    })?;
                 let scopes = grant_scopes(&client.scopes, request.scope.as_deref())?;
-                let account = client.account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
-                Ok(self.issue(Some(client.client_id.clone()), account, scopes, client.namespaces.clone()))
+                let account = client
+                    .account
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
+                Ok(self.issue(
+                    Some(client.client_id.clone()),
+                    account,
+                    scopes,
+                    client.namespaces.clone(),
+                ))
             }
             GrantType::RefreshToken => {
                 let Some(refresh) = &request.refresh_token else {
-                    return Err(AuthError::new(ErrorCode::InvalidRequest, "refresh_token is required"));
+                    return Err(AuthError::new(
+                        ErrorCode::InvalidRequest,
+                        "refresh_token is required",
+                    ));
                 };
                 let now = self.clock.now();
                 let record = {
@@ -280,10 +322,17 @@ impl Auth {
                         t.revoked = true;
                         t.clone()
                     });
-                    record.ok_or_else(|| AuthError::new(ErrorCode::InvalidGrant, "Unknown refresh token"))?
+                    record.ok_or_else(|| {
+                        AuthError::new(ErrorCode::InvalidGrant, "Unknown refresh token")
+                    })?
                 };
                 let scopes = grant_scopes(&record.scopes, request.scope.as_deref())?;
-                Ok(self.issue(record.principal_client, record.account, scopes, record.namespaces))
+                Ok(self.issue(
+                    record.principal_client,
+                    record.account,
+                    scopes,
+                    record.namespaces,
+                ))
             }
             other => Err(AuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -326,14 +375,25 @@ impl Auth {
             token_type: "Bearer".to_owned(),
             expires_in: u64::try_from(self.token_ttl.num_seconds()).unwrap_or(0),
             refresh_token: Some(refresh),
-            scope: Some(scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+            scope: Some(
+                scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
         }
     }
 
     /// Revokes a token (access or refresh). Unknown tokens are accepted silently, as
     /// RFC 7009 asks.
     pub fn revoke(&self, token: &str) {
-        if let Some(record) = self.tokens.write().unwrap_or_else(PoisonError::into_inner).get_mut(token) {
+        if let Some(record) = self
+            .tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(token)
+        {
             record.revoked = true;
         }
     }
@@ -348,15 +408,20 @@ impl Auth {
             return Ok(Principal::everything(DEFAULT_ACCOUNT));
         }
         let tokens = self.tokens.read().unwrap_or_else(PoisonError::into_inner);
-        let record = tokens
-            .get(token)
-            .filter(|t| !t.refresh)
-            .ok_or_else(|| AuthError::new(ErrorCode::Unauthorized, "The bearer token is not valid"))?;
+        let record = tokens.get(token).filter(|t| !t.refresh).ok_or_else(|| {
+            AuthError::new(ErrorCode::Unauthorized, "The bearer token is not valid")
+        })?;
         if record.revoked {
-            return Err(AuthError::new(ErrorCode::Unauthorized, "The bearer token was revoked"));
+            return Err(AuthError::new(
+                ErrorCode::Unauthorized,
+                "The bearer token was revoked",
+            ));
         }
         if record.expires_at.is_some_and(|e| e <= self.clock.now()) {
-            return Err(AuthError::new(ErrorCode::Unauthorized, "The bearer token has expired"));
+            return Err(AuthError::new(
+                ErrorCode::Unauthorized,
+                "The bearer token has expired",
+            ));
         }
         Ok(Principal {
             account: record.account.clone(),
@@ -381,7 +446,8 @@ fn grant_scopes(allowed: &[Scope], asked: Option<&str>) -> Result<Vec<Scope>, Au
     };
     let mut granted = Vec::new();
     for name in asked.split_whitespace() {
-        let scope = Scope::parse(name).filter(|s| allowed.contains(s) || allowed.contains(&Scope::All));
+        let scope =
+            Scope::parse(name).filter(|s| allowed.contains(s) || allowed.contains(&Scope::All));
         match scope {
             Some(scope) => granted.push(scope),
             None => {
@@ -418,20 +484,27 @@ mod tests {
     #[test]
     fn client_credentials_give_a_token_that_expires_on_the_clock() {
         let auth = auth();
-        let token = auth.token(&TokenRequest::client_credentials("app", "s3cret")).unwrap();
+        let token = auth
+            .token(&TokenRequest::client_credentials("app", "s3cret"))
+            .unwrap();
 
         let principal = auth.authenticate(&token.access_token).unwrap();
         assert!(principal.has(Scope::Read) && !principal.has(Scope::Write));
         assert!(principal.owns("user_1") && !principal.owns("user_2"));
 
         auth.clock.advance(Duration::seconds(61));
-        assert_eq!(auth.authenticate(&token.access_token).unwrap_err().code, ErrorCode::Unauthorized);
+        assert_eq!(
+            auth.authenticate(&token.access_token).unwrap_err().code,
+            ErrorCode::Unauthorized
+        );
     }
 
     #[test]
     fn a_refresh_token_works_once() {
         let auth = auth();
-        let first = auth.token(&TokenRequest::client_credentials("app", "s3cret")).unwrap();
+        let first = auth
+            .token(&TokenRequest::client_credentials("app", "s3cret"))
+            .unwrap();
         let refresh = first.refresh_token.unwrap();
 
         let second = auth.token(&TokenRequest::refresh(refresh.clone())).unwrap();
@@ -449,13 +522,18 @@ mod tests {
         greedy.scope = Some("workflows:write".into());
 
         assert_eq!(wrong.unwrap_err().code, ErrorCode::InvalidClient);
-        assert_eq!(auth.token(&greedy).unwrap_err().code.as_str(), "invalid_scope");
+        assert_eq!(
+            auth.token(&greedy).unwrap_err().code.as_str(),
+            "invalid_scope"
+        );
     }
 
     #[test]
     fn revoked_tokens_stop_working() {
         let auth = auth();
-        let token = auth.token(&TokenRequest::client_credentials("app", "s3cret")).unwrap();
+        let token = auth
+            .token(&TokenRequest::client_credentials("app", "s3cret"))
+            .unwrap();
 
         auth.revoke(&token.access_token);
 

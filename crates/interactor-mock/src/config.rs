@@ -102,7 +102,11 @@ impl MockConfig {
             engine.http().add_stub(stub.clone());
         }
         for reply in &self.ai_replies {
-            engine.set_ai_reply(&reply.workflow_name, &reply.state, reply.instruction.clone());
+            engine.set_ai_reply(
+                &reply.workflow_name,
+                &reply.state,
+                reply.instruction.clone(),
+            );
         }
         Ok(())
     }

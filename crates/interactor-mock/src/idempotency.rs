@@ -31,8 +31,15 @@ pub struct Stored {
 enum Slot {
     /// The first request is running; waiters watch for its answer (`None` when it ended
     /// without one, for example when its connection dropped).
-    Running { fingerprint: [u8; 32], done: watch::Receiver<Option<Option<Stored>>> },
-    Done { fingerprint: [u8; 32], stored: Stored, at: DateTime<Utc> },
+    Running {
+        fingerprint: [u8; 32],
+        done: watch::Receiver<Option<Option<Stored>>>,
+    },
+    Done {
+        fingerprint: [u8; 32],
+        stored: Stored,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What to do with a keyed request.
@@ -59,7 +66,11 @@ impl Ticket {
     /// Keeps `stored` as the key's answer and wakes the waiters.
     pub fn finish(mut self, stored: Stored) {
         let at = self.store.clock.now();
-        let slot = Slot::Done { fingerprint: self.fingerprint, stored: stored.clone(), at };
+        let slot = Slot::Done {
+            fingerprint: self.fingerprint,
+            stored: stored.clone(),
+            at,
+        };
         self.store.lock().insert(self.key.clone(), slot);
         if let Some(done) = self.done.take() {
             let _ = done.send(Some(Some(stored)));
@@ -98,7 +109,12 @@ pub struct IdempotencyStore {
 impl IdempotencyStore {
     /// An empty store reading `clock`.
     pub fn new(clock: Clock) -> Self {
-        Self { inner: Arc::new(Inner { clock, slots: Mutex::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                clock,
+                slots: Mutex::default(),
+            }),
+        }
     }
 
     /// Forgets every key.
@@ -130,20 +146,32 @@ impl IdempotencyStore {
                         slots.remove(&map_key);
                         continue;
                     }
-                    Some(Slot::Done { fingerprint: kept, stored, .. }) => {
+                    Some(Slot::Done {
+                        fingerprint: kept,
+                        stored,
+                        ..
+                    }) => {
                         return if *kept == fingerprint {
                             Claim::Replay(stored.clone())
                         } else {
                             Claim::Conflict
                         };
                     }
-                    Some(Slot::Running { fingerprint: kept, .. }) if *kept != fingerprint => {
+                    Some(Slot::Running {
+                        fingerprint: kept, ..
+                    }) if *kept != fingerprint => {
                         return Claim::Conflict;
                     }
                     Some(Slot::Running { done, .. }) => done.clone(),
                     None => {
                         let (sender, receiver) = watch::channel(None);
-                        slots.insert(map_key.clone(), Slot::Running { fingerprint, done: receiver });
+                        slots.insert(
+                            map_key.clone(),
+                            Slot::Running {
+                                fingerprint,
+                                done: receiver,
+                            },
+                        );
                         return Claim::Run(Ticket {
                             store: Arc::clone(&self.inner),
                             key: map_key,
@@ -164,18 +192,29 @@ mod tests {
     use super::*;
 
     fn stored(body: &'static str) -> Stored {
-        Stored { status: 201, body: bytes::Bytes::from_static(body.as_bytes()) }
+        Stored {
+            status: 201,
+            body: bytes::Bytes::from_static(body.as_bytes()),
+        }
     }
 
     #[tokio::test]
     async fn the_same_request_is_replayed_and_another_conflicts() {
         let store = IdempotencyStore::new(Clock::system());
         let print = IdempotencyStore::fingerprint("POST", "/x", b"{}");
-        let Claim::Run(ticket) = store.claim("acct", "k", print).await else { panic!("runs") };
+        let Claim::Run(ticket) = store.claim("acct", "k", print).await else {
+            panic!("runs")
+        };
         ticket.finish(stored("first"));
 
         let replay = store.claim("acct", "k", print).await;
-        let other = store.claim("acct", "k", IdempotencyStore::fingerprint("POST", "/x", b"{1}")).await;
+        let other = store
+            .claim(
+                "acct",
+                "k",
+                IdempotencyStore::fingerprint("POST", "/x", b"{1}"),
+            )
+            .await;
         let other_account = store.claim("acct2", "k", print).await;
 
         assert!(matches!(replay, Claim::Replay(s) if s == stored("first")));
@@ -187,7 +226,9 @@ mod tests {
     async fn a_duplicate_in_flight_waits_for_the_first_answer() {
         let store = IdempotencyStore::new(Clock::system());
         let print = IdempotencyStore::fingerprint("POST", "/x", b"{}");
-        let Claim::Run(ticket) = store.claim("acct", "k", print).await else { panic!("runs") };
+        let Claim::Run(ticket) = store.claim("acct", "k", print).await else {
+            panic!("runs")
+        };
 
         let waiter = tokio::spawn({
             let store = store.clone();
@@ -205,22 +246,32 @@ mod tests {
         let clock = Clock::frozen_at(Utc::now());
         let store = IdempotencyStore::new(clock.clone());
         let print = IdempotencyStore::fingerprint("POST", "/x", b"{}");
-        let Claim::Run(ticket) = store.claim("acct", "k", print).await else { panic!("runs") };
+        let Claim::Run(ticket) = store.claim("acct", "k", print).await else {
+            panic!("runs")
+        };
         ticket.finish(stored("old"));
 
         clock.advance(Duration::hours(24));
 
-        assert!(matches!(store.claim("acct", "k", print).await, Claim::Run(_)));
+        assert!(matches!(
+            store.claim("acct", "k", print).await,
+            Claim::Run(_)
+        ));
     }
 
     #[tokio::test]
     async fn a_ticket_dropped_without_an_answer_frees_the_key() {
         let store = IdempotencyStore::new(Clock::system());
         let print = IdempotencyStore::fingerprint("POST", "/x", b"{}");
-        let Claim::Run(ticket) = store.claim("acct", "k", print).await else { panic!("runs") };
+        let Claim::Run(ticket) = store.claim("acct", "k", print).await else {
+            panic!("runs")
+        };
 
         drop(ticket);
 
-        assert!(matches!(store.claim("acct", "k", print).await, Claim::Run(_)));
+        assert!(matches!(
+            store.claim("acct", "k", print).await,
+            Claim::Run(_)
+        ));
     }
 }

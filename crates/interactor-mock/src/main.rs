@@ -47,11 +47,14 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     init_logging(args.log_format);
 
-    let mut builder = MockServer::builder().addr(args.addr).dev_token(&args.dev_token);
+    let mut builder = MockServer::builder()
+        .addr(args.addr)
+        .dev_token(&args.dev_token);
     if let Some(path) = &args.config {
-        match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|text| {
-            MockConfig::from_json(&text).map_err(|e| e.to_string())
-        }) {
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| MockConfig::from_json(&text).map_err(|e| e.to_string()))
+        {
             Ok(config) => builder = builder.config(config),
             Err(err) => {
                 tracing::error!(path = %path.display(), error = %err, "cannot read the config");

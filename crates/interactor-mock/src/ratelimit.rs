@@ -38,7 +38,12 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { enabled: true, read: 1000, write: 100, create_instance: 50 }
+        Self {
+            enabled: true,
+            read: 1000,
+            write: 100,
+            create_instance: 50,
+        }
     }
 }
 
@@ -78,7 +83,11 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter with `limits`, reading `clock`.
     pub fn new(clock: Clock, limits: RateLimits) -> Self {
-        Self { clock, limits: Mutex::new(limits), windows: Mutex::default() }
+        Self {
+            clock,
+            limits: Mutex::new(limits),
+            windows: Mutex::default(),
+        }
     }
 
     /// The limits in force.
@@ -93,7 +102,10 @@ impl RateLimiter {
 
     /// Forgets every count.
     pub fn reset(&self) {
-        self.windows.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Counts one request of `account` in `category`. A refused request is not counted.
@@ -106,7 +118,9 @@ impl RateLimiter {
         let retry_after = u64::try_from((reset - now.timestamp()).max(1)).unwrap_or(1);
 
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = windows.entry((account.to_owned(), category)).or_insert((window, 0));
+        let entry = windows
+            .entry((account.to_owned(), category))
+            .or_insert((window, 0));
         if entry.0 != window {
             *entry = (window, 0);
         }
@@ -114,7 +128,13 @@ impl RateLimiter {
         if allowed {
             entry.1 = entry.1.saturating_add(1);
         }
-        Decision { allowed, limit, remaining: limit.saturating_sub(entry.1), reset, retry_after }
+        Decision {
+            allowed,
+            limit,
+            remaining: limit.saturating_sub(entry.1),
+            reset,
+            retry_after,
+        }
     }
 }
 
@@ -127,8 +147,16 @@ mod tests {
     use super::*;
 
     fn limiter(write: u32) -> RateLimiter {
-        let start = DateTime::parse_from_rfc3339("2030-01-01T00:00:10Z").unwrap().to_utc();
-        RateLimiter::new(Clock::frozen_at(start), RateLimits { write, ..RateLimits::default() })
+        let start = DateTime::parse_from_rfc3339("2030-01-01T00:00:10Z")
+            .unwrap()
+            .to_utc();
+        RateLimiter::new(
+            Clock::frozen_at(start),
+            RateLimits {
+                write,
+                ..RateLimits::default()
+            },
+        )
     }
 
     #[test]
@@ -140,7 +168,10 @@ mod tests {
         let third = limiter.check("acct", Category::Write);
 
         assert!(first.allowed && second.allowed && !third.allowed);
-        assert_eq!((first.remaining, second.remaining, third.remaining), (1, 0, 0));
+        assert_eq!(
+            (first.remaining, second.remaining, third.remaining),
+            (1, 0, 0)
+        );
         assert_eq!(third.retry_after, 50);
         limiter.clock.advance(chrono::Duration::seconds(50));
         assert!(limiter.check("acct", Category::Write).allowed);
@@ -159,7 +190,11 @@ mod tests {
     #[test]
     fn disabled_limits_allow_everything_but_still_report() {
         let limiter = limiter(1);
-        limiter.set_limits(RateLimits { enabled: false, write: 1, ..RateLimits::default() });
+        limiter.set_limits(RateLimits {
+            enabled: false,
+            write: 1,
+            ..RateLimits::default()
+        });
 
         for _ in 0..5 {
             assert!(limiter.check("a", Category::Write).allowed);

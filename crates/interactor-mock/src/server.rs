@@ -8,9 +8,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState, Faults, RequestJournal};
-use crate::config::MockConfig;
 use crate::auth::{Auth, DEFAULT_TOKEN_TTL_SECONDS};
 use crate::clock::Clock;
+use crate::config::MockConfig;
 use crate::engine::{Engine, EngineConfig};
 use crate::idempotency::IdempotencyStore;
 use crate::ratelimit::{RateLimiter, RateLimits};
@@ -143,7 +143,11 @@ impl MockServerBuilder {
         engine.set_event_sink(Arc::new(webhooks.clone()));
         let state = AppState {
             engine: engine.clone(),
-            auth: Arc::new(Auth::new(self.clock.clone(), &self.dev_token, self.token_ttl_seconds)),
+            auth: Arc::new(Auth::new(
+                self.clock.clone(),
+                &self.dev_token,
+                self.token_ttl_seconds,
+            )),
             limiter: Arc::new(RateLimiter::new(self.clock.clone(), self.rate_limits)),
             idempotency: IdempotencyStore::new(self.clock.clone()),
             faults: Arc::new(Faults::default()),
@@ -152,9 +156,12 @@ impl MockServerBuilder {
             config: Arc::new(self.config),
             state_file: self.state_file.clone(),
         };
-        state.config.apply(&state.engine, &state.auth).map_err(|err| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("config: {err}"))
-        })?;
+        state
+            .config
+            .apply(&state.engine, &state.auth)
+            .map_err(|err| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("config: {err}"))
+            })?;
         if let Some(path) = self.state_file.as_deref().filter(|p| p.exists()) {
             let saved = api::read_state(path)?;
             state.import(saved).await.map_err(|err| {

@@ -28,18 +28,27 @@ impl Running {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut first = String::new();
         let mut stdout = BufReader::new(stdout);
-        stdout.read_line(&mut first).expect("the first line is read");
+        stdout
+            .read_line(&mut first)
+            .expect("the first line is read");
         let base = first
             .trim()
             .strip_prefix("interactor-mock listening on ")
             .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
             .to_owned();
-        Self { child, base, _stdout: stdout }
+        Self {
+            child,
+            base,
+            _stdout: stdout,
+        }
     }
 
     fn terminate(mut self) {
         let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
         assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -47,7 +56,10 @@ impl Running {
                 assert!(status.success(), "clean exit on SIGTERM: {status}");
                 return;
             }
-            assert!(Instant::now() < deadline, "the binary did not stop on SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "the binary did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -61,14 +73,19 @@ impl Drop for Running {
 }
 
 async fn call(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
-    let mut request = reqwest::Client::new().request(method, url).bearer_auth("dev_token");
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth("dev_token");
     if let Some(body) = body {
         request = request.json(&body);
     }
     let response = request.send().await.expect("the binary answers");
     let status = response.status().as_u16();
     let text = response.text().await.expect("a body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 fn write(path: &Path, value: &Value) {
@@ -87,10 +104,28 @@ async fn a_restarted_mock_has_every_workflow_instance_and_event_of_its_state_fil
     let api = format!("{}/api/v1", first.base);
     let mut definition = support::purchase_approval();
     definition["states"]["notify_requester"]["logic"]["url"] = json!("http://127.0.0.1:9/notify");
-    call(reqwest::Method::POST, format!("{api}/workflows"), Some(definition)).await;
-    let (_, versions) = call(reqwest::Method::GET, format!("{api}/workflows/purchase_approval/versions"), None).await;
-    let version = versions["data"]["versions"][0]["version_id"].as_str().unwrap().to_owned();
-    call(reqwest::Method::POST, format!("{api}/workflows/purchase_approval/versions/{version}/publish"), None).await;
+    call(
+        reqwest::Method::POST,
+        format!("{api}/workflows"),
+        Some(definition),
+    )
+    .await;
+    let (_, versions) = call(
+        reqwest::Method::GET,
+        format!("{api}/workflows/purchase_approval/versions"),
+        None,
+    )
+    .await;
+    let version = versions["data"]["versions"][0]["version_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        reqwest::Method::POST,
+        format!("{api}/workflows/purchase_approval/versions/{version}/publish"),
+        None,
+    )
+    .await;
     let (status, created) = call(
         reqwest::Method::POST,
         format!("{api}/workflows/purchase_approval/instances"),
@@ -99,14 +134,29 @@ async fn a_restarted_mock_has_every_workflow_instance_and_event_of_its_state_fil
     .await;
     assert_eq!(status, 201, "{created}");
     let id = created["data"]["id"].as_str().unwrap().to_owned();
-    let (_, history_before) = call(reqwest::Method::GET, format!("{api}/workflows/instances/{id}/history"), None).await;
+    let (_, history_before) = call(
+        reqwest::Method::GET,
+        format!("{api}/workflows/instances/{id}/history"),
+        None,
+    )
+    .await;
     first.terminate();
     assert!(state_file.exists(), "the state was saved on SIGTERM");
 
     let second = Running::start(&["--state-file", state_arg]);
     let api = format!("{}/api/v1", second.base);
-    let (status, instance) = call(reqwest::Method::GET, format!("{api}/workflows/instances/{id}"), None).await;
-    let (_, history_after) = call(reqwest::Method::GET, format!("{api}/workflows/instances/{id}/history"), None).await;
+    let (status, instance) = call(
+        reqwest::Method::GET,
+        format!("{api}/workflows/instances/{id}"),
+        None,
+    )
+    .await;
+    let (_, history_after) = call(
+        reqwest::Method::GET,
+        format!("{api}/workflows/instances/{id}/history"),
+        None,
+    )
+    .await;
 
     assert_eq!(status, 200);
     assert_eq!(instance["data"]["status"], "halted");
@@ -121,12 +171,15 @@ async fn the_config_preloads_published_workflows_clients_and_stubs() {
     let dir = std::env::temp_dir().join(format!("interactor-mock-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("mock.json");
-    write(&config, &json!({
-        "workflows": [support::approval_workflow()],
-        "clients": [{"client_id": "ci", "client_secret": "ci-secret", "scopes": ["*"]}],
-        "http_stubs": [{"url": "https://yourapp.com/*", "status": 200}],
-        "limits": {"rate_limits": {"read": 2}}
-    }));
+    write(
+        &config,
+        &json!({
+            "workflows": [support::approval_workflow()],
+            "clients": [{"client_id": "ci", "client_secret": "ci-secret", "scopes": ["*"]}],
+            "http_stubs": [{"url": "https://yourapp.com/*", "status": 200}],
+            "limits": {"rate_limits": {"read": 2}}
+        }),
+    );
 
     let mock = Running::start(&["--config", config.to_str().unwrap()]);
     let api = format!("{}/api/v1", mock.base);
@@ -164,21 +217,60 @@ async fn health_and_metrics_answer_without_a_token() {
     let api = format!("{}/api/v1", mock.base);
     let mut definition = support::approval_workflow();
     definition["states"]["approved"]["on_enter"]["url"] = json!("http://127.0.0.1:9/done");
-    call(reqwest::Method::POST, format!("{api}/workflows"), Some(definition)).await;
-    let (_, versions) = call(reqwest::Method::GET, format!("{api}/workflows/approval_workflow/versions"), None).await;
-    let version = versions["data"]["versions"][0]["version_id"].as_str().unwrap().to_owned();
-    call(reqwest::Method::POST, format!("{api}/workflows/approval_workflow/versions/{version}/publish"), None).await;
+    call(
+        reqwest::Method::POST,
+        format!("{api}/workflows"),
+        Some(definition),
+    )
+    .await;
+    let (_, versions) = call(
+        reqwest::Method::GET,
+        format!("{api}/workflows/approval_workflow/versions"),
+        None,
+    )
+    .await;
+    let version = versions["data"]["versions"][0]["version_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        reqwest::Method::POST,
+        format!("{api}/workflows/approval_workflow/versions/{version}/publish"),
+        None,
+    )
+    .await;
     for _ in 0..3 {
-        call(reqwest::Method::POST, format!("{api}/workflows/approval_workflow/instances"), Some(json!({"input": {}}))).await;
+        call(
+            reqwest::Method::POST,
+            format!("{api}/workflows/approval_workflow/instances"),
+            Some(json!({"input": {}})),
+        )
+        .await;
     }
 
-    let health: Value = reqwest::get(format!("{}/health", mock.base)).await.unwrap().json().await.unwrap();
-    let metrics = reqwest::get(format!("{}/metrics", mock.base)).await.unwrap().text().await.unwrap();
+    let health: Value = reqwest::get(format!("{}/health", mock.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let metrics = reqwest::get(format!("{}/metrics", mock.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
 
     assert_eq!(health["status"], "ok");
     assert!(health["timestamp"].is_string());
-    assert!(metrics.contains("workflow_instance_created_total 3"), "{metrics}");
-    assert!(metrics.contains("workflow_script_duration_seconds_count 3"), "{metrics}");
+    assert!(
+        metrics.contains("workflow_instance_created_total 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("workflow_script_duration_seconds_count 3"),
+        "{metrics}"
+    );
     assert!(metrics.contains("# TYPE workflow_http_duration_seconds histogram"));
     mock.terminate();
 }

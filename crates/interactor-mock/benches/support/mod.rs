@@ -169,7 +169,11 @@ pub(crate) fn quantile(sorted: &[Duration], q: f64) -> Duration {
         return Duration::ZERO;
     }
     // Truncation is intended: the index of the quantile, rounded down.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     let index = ((sorted.len() - 1) as f64 * q).round() as usize;
     sorted[index.min(sorted.len() - 1)]
 }

@@ -38,7 +38,10 @@ pub(crate) fn run(runtime: &Runtime, window: Duration, tasks: usize) {
         "| {:<32} | {:>7} | {:>6} | {:>9} | {:>8} | {:>8} |",
         "mode", "cycles", "secs", "cycles/s", "p50 ms", "p99 ms"
     );
-    println!("|{:-<34}|{:->9}|{:->8}|{:->11}|{:->10}|{:->10}|", "", "", "", "", "", "");
+    println!(
+        "|{:-<34}|{:->9}|{:->8}|{:->11}|{:->10}|{:->10}|",
+        "", "", "", "", "", ""
+    );
 
     let engine = support::engine();
     let counter = AtomicU64::new(0);

@@ -13,10 +13,10 @@
 //! read comparison (default 3). Clients, servers and the engine share one process and the
 //! machine's cores; every address is loopback.
 
-#[path = "../support/mod.rs"]
-mod support;
 mod cycles;
 mod reads;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::time::Duration;
 

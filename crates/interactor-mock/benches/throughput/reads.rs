@@ -61,7 +61,9 @@ pub(crate) async fn run(tasks: usize, per_task: u64, rounds: u64) {
     let stub = wiremock::MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(route.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(captured.to_vec(), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(captured.to_vec(), "application/json"),
+        )
         .mount(&stub)
         .await;
 
@@ -74,12 +76,28 @@ pub(crate) async fn run(tasks: usize, per_task: u64, rounds: u64) {
         cpu: Vec::new(),
     };
     let mut servers = vec![
-        server("interactor-mock", format!("{}{route}", mock.base_url()), length),
+        server(
+            "interactor-mock",
+            format!("{}{route}", mock.base_url()),
+            length,
+        ),
         server("bare axum (same bytes)", format!("{bare}{route}"), length),
-        server("wiremock stub (same bytes)", format!("{}{route}", stub.uri()), length),
+        server(
+            "wiremock stub (same bytes)",
+            format!("{}{route}", stub.uri()),
+            length,
+        ),
         // Diagnostics: where the mock's time goes.
-        server("diag: bare axum + spawn_blocking", format!("{bare_blocking}{route}"), length),
-        server("diag: mock GET /health", format!("{}/health", mock.base_url()), None),
+        server(
+            "diag: bare axum + spawn_blocking",
+            format!("{bare_blocking}{route}"),
+            length,
+        ),
+        server(
+            "diag: mock GET /health",
+            format!("{}/health", mock.base_url()),
+            None,
+        ),
     ];
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     servers.retain(|s| s.name.contains(only.as_str()));
@@ -110,7 +128,10 @@ pub(crate) async fn run(tasks: usize, per_task: u64, rounds: u64) {
         "| {:<34} | {:<24} | {:>8} | {:>8} | {:>11} |",
         "server", "req/s per round", "median", "mock / x", "CPU us/req"
     );
-    println!("|{:-<36}|{:-<26}|{:->10}|{:->10}|{:->13}|", "", "", "", "", "");
+    println!(
+        "|{:-<36}|{:-<26}|{:->10}|{:->10}|{:->13}|",
+        "", "", "", "", ""
+    );
     let rate = |name: &str| {
         servers
             .iter()

@@ -20,7 +20,10 @@ use crate::engine::http::HttpStub;
 /// Largest admin body (state imports can be big).
 const ADMIN_LIMIT: usize = 256 * 1024 * 1024;
 
-async fn json_body<T: serde::de::DeserializeOwned>(body: Body, limit: usize) -> Result<T, ApiError> {
+async fn json_body<T: serde::de::DeserializeOwned>(
+    body: Body,
+    limit: usize,
+) -> Result<T, ApiError> {
     let bytes = read_limited(body, limit).await?;
     parse_json(&bytes)
 }
@@ -34,7 +37,10 @@ struct ClockView {
 
 fn clock_view(state: &AppState) -> ClockView {
     let clock = state.engine.clock();
-    ClockView { now: clock.now(), frozen: clock.is_frozen() }
+    ClockView {
+        now: clock.now(),
+        frozen: clock.is_frozen(),
+    }
 }
 
 /// `POST /_mock/reset`
@@ -54,7 +60,10 @@ pub(super) struct Advance {
 }
 
 /// `POST /_mock/clock/advance {"seconds"}`
-pub(super) async fn advance(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn advance(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let Advance { seconds } = json_body(body, DEFINITION_LIMIT).await?;
     if !seconds.is_finite() || seconds.abs() > 1e10 {
         return Err(ApiError::invalid_request(
@@ -64,7 +73,10 @@ pub(super) async fn advance(State(state): State<AppState>, body: Body) -> Result
     }
     #[allow(clippy::cast_possible_truncation)]
     let millis = (seconds * 1000.0).round() as i64;
-    state.engine.clock().advance(chrono::Duration::milliseconds(millis));
+    state
+        .engine
+        .clock()
+        .advance(chrono::Duration::milliseconds(millis));
     state.clock_moved().await;
     Ok(ok(clock_view(&state)).into_response())
 }
@@ -75,7 +87,10 @@ pub(super) struct SetClock {
 }
 
 /// `POST /_mock/clock/set {"now"}`
-pub(super) async fn set_clock(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn set_clock(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let SetClock { now } = json_body(body, DEFINITION_LIMIT).await?;
     state.engine.clock().set(now);
     state.clock_moved().await;
@@ -88,7 +103,10 @@ pub(super) struct Freeze {
 }
 
 /// `POST /_mock/clock/freeze {"frozen"}`
-pub(super) async fn freeze(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn freeze(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let Freeze { frozen } = json_body(body, DEFINITION_LIMIT).await?;
     state.engine.clock().freeze(frozen);
     state.clock_moved().await;
@@ -96,7 +114,10 @@ pub(super) async fn freeze(State(state): State<AppState>, body: Body) -> Result<
 }
 
 /// `POST /_mock/http-stubs`
-pub(super) async fn add_stub(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn add_stub(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let stub: HttpStub = json_body(body, DEFINITION_LIMIT).await?;
     state.engine.http().add_stub(stub.clone());
     Ok((StatusCode::CREATED, Json(json!({ "data": stub }))).into_response())
@@ -119,10 +140,16 @@ pub(super) async fn requests(State(state): State<AppState>) -> Response {
 }
 
 /// `POST /_mock/faults`
-pub(super) async fn add_fault(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn add_fault(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let fault: Fault = json_body(body, DEFINITION_LIMIT).await?;
     if fault.status.is_some_and(|s| !(100..=599).contains(&s)) {
-        return Err(ApiError::invalid_request("status must be an HTTP status", json!({ "path": "status" })));
+        return Err(ApiError::invalid_request(
+            "status must be an HTTP status",
+            json!({ "path": "status" }),
+        ));
     }
     state.faults.add(fault.clone());
     Ok((StatusCode::CREATED, Json(json!({ "data": fault }))).into_response())
@@ -156,7 +183,10 @@ pub(super) async fn put_secret(
 }
 
 /// `POST /_mock/clients`
-pub(super) async fn add_client(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn add_client(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let client: ClientRegistration = json_body(body, DEFINITION_LIMIT).await?;
     if client.client_id.is_empty() || client.client_secret.is_empty() {
         return Err(ApiError::invalid_request(
@@ -174,9 +204,16 @@ pub(super) async fn add_client(State(state): State<AppState>, body: Body) -> Res
 }
 
 /// `POST /_mock/ai-replies`
-pub(super) async fn add_ai_reply(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn add_ai_reply(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let reply: AiReply = json_body(body, DEFINITION_LIMIT).await?;
-    state.engine.set_ai_reply(&reply.workflow_name, &reply.state, reply.instruction.clone());
+    state.engine.set_ai_reply(
+        &reply.workflow_name,
+        &reply.state,
+        reply.instruction.clone(),
+    );
     Ok((StatusCode::CREATED, Json(json!({ "data": reply }))).into_response())
 }
 
@@ -187,7 +224,10 @@ pub(super) async fn export_state(State(state): State<AppState>) -> Result<Respon
 }
 
 /// `PUT /_mock/state`
-pub(super) async fn import_state(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub(super) async fn import_state(
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
     let snapshot: Value = json_body(body, ADMIN_LIMIT).await?;
     // Accept the export as it came, with or without its envelope.
     let snapshot = match snapshot {
@@ -197,7 +237,10 @@ pub(super) async fn import_state(State(state): State<AppState>, body: Body) -> R
         other => other,
     };
     let snapshot = serde_json::from_value(snapshot).map_err(|err| {
-        ApiError::invalid_request(format!("The state does not fit: {err}"), json!({ "path": "" }))
+        ApiError::invalid_request(
+            format!("The state does not fit: {err}"),
+            json!({ "path": "" }),
+        )
     })?;
     state.import(snapshot).await?;
     Ok(ok(json!({ "imported": true })).into_response())

@@ -7,6 +7,7 @@ use super::AppState;
 use super::response::ApiError;
 use crate::auth::AuthState;
 use crate::engine::EngineSnapshot;
+use crate::webhooks::SubscriptionSnapshot;
 
 /// Everything `GET /_mock/state` exports and `PUT /_mock/state` imports.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -15,6 +16,9 @@ pub struct MockState {
     pub engine: EngineSnapshot,
     /// OAuth clients and issued tokens.
     auth: AuthState,
+    /// Webhook subscriptions, secrets included. Deliveries are not kept.
+    #[serde(default)]
+    subscriptions: Vec<SubscriptionSnapshot>,
 }
 
 impl AppState {
@@ -49,7 +53,11 @@ impl AppState {
     pub(crate) async fn export(&self) -> Result<MockState, ApiError> {
         let state = self.clone();
         super::blocking(move || {
-            Ok(MockState { engine: state.engine.export(), auth: state.auth.export() })
+            Ok(MockState {
+                engine: state.engine.export(),
+                auth: state.auth.export(),
+                subscriptions: state.webhooks.export_subscriptions(),
+            })
         })
         .await
     }
@@ -80,6 +88,7 @@ impl AppState {
         super::blocking(move || {
             state.engine.import(imported.engine)?;
             state.auth.import(imported.auth);
+            state.webhooks.import_subscriptions(imported.subscriptions);
             Ok(())
         })
         .await
@@ -90,8 +99,14 @@ impl AppState {
 pub(crate) fn write_atomically(path: &std::path::Path, state: &MockState) -> std::io::Result<()> {
     use std::io::Write as _;
 
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut file = std::fs::File::create(&temporary)?;
     serde_json::to_writer(&mut file, state).map_err(std::io::Error::other)?;
@@ -104,5 +119,6 @@ pub(crate) fn write_atomically(path: &std::path::Path, state: &MockState) -> std
 /// Reads a state file written by [`write_atomically`].
 pub(crate) fn read_state(path: &std::path::Path) -> std::io::Result<MockState> {
     let text = std::fs::read(path)?;
-    serde_json::from_slice(&text).map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
+    serde_json::from_slice(&text)
+        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
 }

@@ -37,7 +37,10 @@ fn one() -> u32 {
 
 impl Fault {
     fn matches(&self, method: &str, path: &str) -> bool {
-        let method_ok = self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
+        let method_ok = self
+            .method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method));
         let path_ok = match self.path.strip_suffix('*') {
             Some(prefix) => path.starts_with(prefix),
             None => self.path == path,
@@ -59,15 +62,24 @@ pub(crate) struct Faults {
 
 impl Faults {
     pub(crate) fn add(&self, fault: Fault) {
-        self.list.lock().unwrap_or_else(PoisonError::into_inner).push(fault);
+        self.list
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(fault);
     }
 
     pub(crate) fn clear(&self) {
-        self.list.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.list
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     pub(crate) fn pending(&self) -> Vec<Fault> {
-        self.list.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.list
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Takes one use of the first fault that matches.

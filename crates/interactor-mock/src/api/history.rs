@@ -13,8 +13,8 @@ use super::instances::visible;
 use super::response::{ApiError, ok};
 use super::{AppState, blocking};
 use crate::auth::Principal;
-use axum::Extension;
 use crate::engine::{ErrorQuery, HistoryQuery};
+use axum::Extension;
 
 type RawQuery = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 

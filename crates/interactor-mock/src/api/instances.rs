@@ -18,7 +18,11 @@ use crate::engine::InstanceFilter;
 
 /// Fails with `instance_not_found` unless the token may reach the instance's namespace,
 /// so that instances of other namespaces do not even show that they exist.
-pub(super) async fn visible(state: &AppState, principal: &Principal, id: &str) -> Result<(), ApiError> {
+pub(super) async fn visible(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(), ApiError> {
     if principal.namespaces.is_none() {
         return Ok(());
     }
@@ -48,7 +52,10 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let bytes = read_limited(body, INPUT_LIMIT).await?;
     let request: CreateInstanceRequest = parse_json(&bytes)?;
-    let namespace = request.namespace.as_deref().unwrap_or(crate::engine::DEFAULT_NAMESPACE);
+    let namespace = request
+        .namespace
+        .as_deref()
+        .unwrap_or(crate::engine::DEFAULT_NAMESPACE);
     if !principal.owns(namespace) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -63,7 +70,16 @@ pub(super) async fn create(
         let instance = blocking(move || engine.create_instance(&name, request, &call)).await?;
         Ok(created(instance).into_response())
     };
-    keyed::run(&state, &principal, &headers, "POST", uri.path(), &bytes, work).await
+    keyed::run(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        uri.path(),
+        &bytes,
+        work,
+    )
+    .await
 }
 
 /// Query of `GET /workflows/instances`.
@@ -156,7 +172,16 @@ async fn resume_any(
             blocking(move || engine.resume(&id, thread.as_deref(), request, &ctx)).await?;
         Ok(ok(instance).into_response())
     };
-    keyed::run(&state, &call.principal, &call.headers, "POST", call.uri.path(), &bytes, work).await
+    keyed::run(
+        &state,
+        &call.principal,
+        &call.headers,
+        "POST",
+        call.uri.path(),
+        &bytes,
+        work,
+    )
+    .await
 }
 
 /// `POST /workflows/instances/{id}/resume`
@@ -169,7 +194,19 @@ pub(super) async fn resume(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    resume_any(state, ResumeCall { ctx, principal, uri, headers }, id, None, body).await
+    resume_any(
+        state,
+        ResumeCall {
+            ctx,
+            principal,
+            uri,
+            headers,
+        },
+        id,
+        None,
+        body,
+    )
+    .await
 }
 
 /// `POST /workflows/instances/{id}/threads/{tid}/resume`
@@ -182,7 +219,19 @@ pub(super) async fn resume_thread(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    resume_any(state, ResumeCall { ctx, principal, uri, headers }, id, Some(thread), body).await
+    resume_any(
+        state,
+        ResumeCall {
+            ctx,
+            principal,
+            uri,
+            headers,
+        },
+        id,
+        Some(thread),
+        body,
+    )
+    .await
 }
 
 /// `POST /workflows/instances/{id}/cancel`

@@ -47,7 +47,11 @@ where
         })?;
 
     let fingerprint = IdempotencyStore::fingerprint(method, path, body);
-    match state.idempotency.claim(&principal.account, key, fingerprint).await {
+    match state
+        .idempotency
+        .claim(&principal.account, key, fingerprint)
+        .await
+    {
         Claim::Conflict => Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::IdempotencyKeyReused,
@@ -87,18 +91,25 @@ fn rebuild(stored: Stored) -> Response {
     if status.is_client_error() || status.is_server_error() {
         // Errors are kept without a request id; the current request's is filled in.
         if let Ok(body) = serde_json::from_slice::<ApiErrorBody>(&stored.body) {
-            return ApiError { status, body: Box::new(body) }.into_response();
+            return ApiError {
+                status,
+                body: Box::new(body),
+            }
+            .into_response();
         }
     }
     let mut response = (status, stored.body).into_response();
-    response
-        .headers_mut()
-        .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
 fn replayed(stored: Stored) -> Response {
     let mut response = rebuild(stored);
-    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }

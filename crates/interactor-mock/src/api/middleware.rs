@@ -141,7 +141,11 @@ pub(crate) async fn request_context(
         status = tracing::field::Empty,
     );
     let mut response = match fault {
-        Some(fault) => apply_fault(fault, request, next).instrument(span.clone()).await,
+        Some(fault) => {
+            apply_fault(fault, request, next)
+                .instrument(span.clone())
+                .await
+        }
         None => next.run(request).instrument(span.clone()).await,
     };
 
@@ -207,7 +211,10 @@ async fn apply_fault(fault: Fault, request: Request, next: Next) -> Response {
     };
     let mut response = ApiError::new(status, code, "Injected fault").into_response();
     if status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().insert("retry-after", HeaderValue::from(fault.retry_after.unwrap_or(1)));
+        response.headers_mut().insert(
+            "retry-after",
+            HeaderValue::from(fault.retry_after.unwrap_or(1)),
+        );
     }
     response
 }
@@ -216,13 +223,21 @@ async fn apply_fault(fault: Fault, request: Request, next: Next) -> Response {
 fn requirements(method: &Method, route: &str) -> (Scope, Category) {
     let route = route.strip_prefix("/api/v1").unwrap_or(route);
     if route.starts_with("/webhooks") {
-        let category = if method == Method::GET { Category::Read } else { Category::Write };
+        let category = if method == Method::GET {
+            Category::Read
+        } else {
+            Category::Write
+        };
         return (Scope::WebhooksManage, category);
     }
     match (method, route) {
         (&Method::GET, _) | (&Method::POST, "/workflows/validate") => (Scope::Read, Category::Read),
-        (&Method::POST, "/workflows/{name}/instances") => (Scope::Execute, Category::CreateInstance),
-        (_, route) if route.starts_with("/workflows/instances/") => (Scope::Execute, Category::Write),
+        (&Method::POST, "/workflows/{name}/instances") => {
+            (Scope::Execute, Category::CreateInstance)
+        }
+        (_, route) if route.starts_with("/workflows/instances/") => {
+            (Scope::Execute, Category::Write)
+        }
         _ => (Scope::Write, Category::Write),
     }
 }
@@ -230,7 +245,10 @@ fn requirements(method: &Method, route: &str) -> (Scope, Category) {
 fn rate_headers(response: &mut Response, decision: &Decision) {
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert(
+        "x-ratelimit-remaining",
+        HeaderValue::from(decision.remaining),
+    );
     headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset));
 }
 
@@ -242,20 +260,28 @@ pub(crate) async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let route = matched.as_ref().map_or_else(|| request.uri().path().to_owned(), |m| m.as_str().to_owned());
+    let route = matched.as_ref().map_or_else(
+        || request.uri().path().to_owned(),
+        |m| m.as_str().to_owned(),
+    );
     let (scope, category) = requirements(request.method(), &route);
 
     let token = header(&request, "authorization");
     let token = token.as_deref().and_then(|value| {
         let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
     });
     let principal = match token.as_deref().map(|t| state.auth.authenticate(t)) {
         Some(Ok(principal)) => Ok(principal),
         Some(Err(err)) => Err(err.message),
         None => Err("An `Authorization: Bearer <token>` header is required".to_owned()),
     };
-    let account = principal.as_ref().map_or("anonymous", |p| p.account.as_str()).to_owned();
+    let account = principal
+        .as_ref()
+        .map_or("anonymous", |p| p.account.as_str())
+        .to_owned();
     let decision = state.limiter.check(&account, category);
 
     let mut response = match principal {
@@ -264,11 +290,16 @@ pub(crate) async fn authenticate(
             let mut response = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::RateLimited,
-                format!("Rate limit of {} requests a minute exceeded", decision.limit),
+                format!(
+                    "Rate limit of {} requests a minute exceeded",
+                    decision.limit
+                ),
             )
             .with_details(serde_json::json!({ "retry_after": decision.retry_after }))
             .into_response();
-            response.headers_mut().insert("retry-after", HeaderValue::from(decision.retry_after));
+            response
+                .headers_mut()
+                .insert("retry-after", HeaderValue::from(decision.retry_after));
             response
         }
         Ok(principal) if !principal.has(scope) => ApiError::new(
@@ -280,7 +311,10 @@ pub(crate) async fn authenticate(
         .into_response(),
         Ok(principal) => {
             if let Some(ctx) = request.extensions_mut().get_mut::<RequestContext>() {
-                ctx.actor = principal.client_id.clone().or_else(|| Some("dev".to_owned()));
+                ctx.actor = principal
+                    .client_id
+                    .clone()
+                    .or_else(|| Some("dev".to_owned()));
             }
             request.extensions_mut().insert(principal);
             next.run(request).await
@@ -293,8 +327,9 @@ pub(crate) async fn authenticate(
 fn unauthorized(message: &str) -> Response {
     let mut response =
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message).into_response();
-    response
-        .headers_mut()
-        .insert("www-authenticate", HeaderValue::from_static("Bearer realm=\"interactor\""));
+    response.headers_mut().insert(
+        "www-authenticate",
+        HeaderValue::from_static("Bearer realm=\"interactor\""),
+    );
     response
 }

@@ -17,8 +17,8 @@ mod workflows;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::response::IntoResponse;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use interactor_client::model::ErrorCode;
 
@@ -27,12 +27,12 @@ use crate::config::MockConfig;
 use crate::engine::{CallContext, Engine};
 use crate::idempotency::IdempotencyStore;
 use crate::ratelimit::RateLimiter;
+pub use control::MockState;
+pub(crate) use control::read_state;
 pub use faults::Fault;
 pub(crate) use faults::Faults;
 pub use middleware::JournalEntry;
 pub(crate) use middleware::RequestJournal;
-pub use control::MockState;
-pub(crate) use control::read_state;
 use response::ApiError;
 
 /// What every handler can reach.
@@ -114,10 +114,18 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/clock/advance", post(admin::advance))
         .route("/clock/set", post(admin::set_clock))
         .route("/clock/freeze", post(admin::freeze))
-        .route("/http-stubs", post(admin::add_stub).delete(admin::clear_stubs))
+        .route(
+            "/http-stubs",
+            post(admin::add_stub).delete(admin::clear_stubs),
+        )
         .route("/http-calls", get(admin::http_calls))
         .route("/requests", get(admin::requests))
-        .route("/faults", post(admin::add_fault).get(admin::faults).delete(admin::clear_faults))
+        .route(
+            "/faults",
+            post(admin::add_fault)
+                .get(admin::faults)
+                .delete(admin::clear_faults),
+        )
         .route("/secrets/{name}", axum::routing::put(admin::put_secret))
         .route("/clients", post(admin::add_client))
         .route("/ai-replies", post(admin::add_ai_reply))
@@ -157,7 +165,10 @@ async fn health(
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    let content_type = [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")];
+    let content_type = [(
+        axum::http::header::CONTENT_TYPE,
+        "text/plain; version=0.0.4",
+    )];
     (content_type, state.engine.metrics_text())
 }
 

@@ -22,10 +22,16 @@ fn is_form(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
-async fn parse<T: DeserializeOwned>(headers: &HeaderMap, body: axum::body::Body) -> Result<T, AuthError> {
+async fn parse<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<T, AuthError> {
     let bytes = read_limited(body, INPUT_LIMIT)
         .await
-        .map_err(|e| AuthError { code: interactor_client::model::ErrorCode::InvalidRequest, message: e.body.message })?;
+        .map_err(|e| AuthError {
+            code: interactor_client::model::ErrorCode::InvalidRequest,
+            message: e.body.message,
+        })?;
     if is_form(headers) {
         serde_urlencoded::from_bytes(&bytes).map_err(|e| AuthError {
             code: interactor_client::model::ErrorCode::InvalidRequest,
@@ -46,7 +52,10 @@ fn api_error(err: AuthError) -> ApiError {
 
 fn oauth_error(err: AuthError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let body = OAuthErrorBody { error: err.code.as_str().to_owned(), error_description: Some(err.message) };
+    let body = OAuthErrorBody {
+        error: err.code.as_str().to_owned(),
+        error_description: Some(err.message),
+    };
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
@@ -72,7 +81,12 @@ pub(super) async fn plain_token(
         Err(err) => Err(err),
     };
     match issued {
-        Ok(token) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(token)).into_response(),
+        Ok(token) => (
+            StatusCode::OK,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(token),
+        )
+            .into_response(),
         Err(err) => oauth_error(err),
     }
 }

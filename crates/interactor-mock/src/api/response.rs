@@ -68,7 +68,10 @@ impl From<EngineError> for ApiError {
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = ApiErrorBody::new(err.code, err.message);
         body.details = err.details.map(|details| *details);
-        Self { status, body: Box::new(body) }
+        Self {
+            status,
+            body: Box::new(body),
+        }
     }
 }
 

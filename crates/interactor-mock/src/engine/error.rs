@@ -41,7 +41,9 @@ impl EngineError {
         Self {
             code,
             message: message.into(),
-            details: Some(Box::new(serde_json::json!({ "instance_id": instance_id, "state": state }))),
+            details: Some(Box::new(
+                serde_json::json!({ "instance_id": instance_id, "state": state }),
+            )),
             failed_instance: true,
         }
     }

@@ -20,7 +20,11 @@ impl Engine {
     /// Takes one place in `namespace`'s quota for an instance about to start.
     pub(super) fn reserve_active(&self, namespace: &str) -> Result<(), EngineError> {
         let limit = self.inner.config.max_active_per_namespace;
-        let mut active = self.inner.active.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut active = self
+            .inner
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let count = active.entry(namespace.to_owned()).or_default();
         if *count >= limit {
             return Err(EngineError::new(
@@ -38,7 +42,11 @@ impl Engine {
         if was == is {
             return;
         }
-        let mut active = self.inner.active.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut active = self
+            .inner
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let count = active.entry(namespace.to_owned()).or_default();
         if is {
             *count += 1;
@@ -57,12 +65,20 @@ impl Engine {
                 *counts.entry(record.namespace.clone()).or_insert(0) += 1;
             }
         }
-        *self.inner.active.lock().unwrap_or_else(PoisonError::into_inner) = counts;
+        *self
+            .inner
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = counts;
     }
 
     /// Active instances in `namespace`.
     pub fn active_instances(&self, namespace: &str) -> usize {
-        let active = self.inner.active.lock().unwrap_or_else(PoisonError::into_inner);
+        let active = self
+            .inner
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         active.get(namespace).copied().unwrap_or(0)
     }
 
@@ -82,7 +98,12 @@ impl Engine {
                 continue;
             }
             tracing::debug!(instance_id = %record.id, "instance outlived its TTL");
-            run::cancel(&self.inner, &mut record, "ttl_expired", &CallContext::default());
+            run::cancel(
+                &self.inner,
+                &mut record,
+                "ttl_expired",
+                &CallContext::default(),
+            );
             let namespace = record.namespace.clone();
             let events = record.take_events();
             slot.bump(None);

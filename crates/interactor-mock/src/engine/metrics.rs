@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the histogram buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// A histogram of durations with fixed buckets.
 #[derive(Debug, Default)]
@@ -42,7 +44,11 @@ impl Histogram {
         let _ = writeln!(out, "# HELP {name} {help}");
         let _ = writeln!(out, "# TYPE {name} histogram");
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
@@ -69,9 +75,21 @@ impl Metrics {
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         for (name, help, counter) in [
-            ("workflow_instance_created_total", "Instances created", &self.created),
-            ("workflow_instance_completed_total", "Instances completed", &self.completed),
-            ("workflow_instance_failed_total", "Instances failed", &self.failed),
+            (
+                "workflow_instance_created_total",
+                "Instances created",
+                &self.created,
+            ),
+            (
+                "workflow_instance_completed_total",
+                "Instances completed",
+                &self.completed,
+            ),
+            (
+                "workflow_instance_failed_total",
+                "Instances failed",
+                &self.failed,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
@@ -82,8 +100,16 @@ impl Metrics {
             "workflow_state_duration_seconds",
             "Time spent in each state, on the mock's clock",
         );
-        self.script_duration.render(&mut out, "workflow_script_duration_seconds", "Script execution time");
-        self.http_duration.render(&mut out, "workflow_http_duration_seconds", "HTTP logic duration");
+        self.script_duration.render(
+            &mut out,
+            "workflow_script_duration_seconds",
+            "Script execution time",
+        );
+        self.http_duration.render(
+            &mut out,
+            "workflow_http_duration_seconds",
+            "HTTP logic duration",
+        );
         out
     }
 }

@@ -18,9 +18,9 @@ mod error;
 mod events;
 mod halt;
 mod history;
+pub mod http;
 mod lifecycle;
 mod metrics;
-pub mod http;
 mod records;
 mod run;
 mod snapshot;
@@ -45,9 +45,9 @@ use crate::script::{ScriptLimits, ScriptSandbox};
 
 pub use error::EngineError;
 pub use events::{EngineEvent, EventSink};
-pub use snapshot::{EngineSnapshot, SNAPSHOT_VERSION};
 pub use history::{DEFAULT_PAGE_SIZE, ErrorQuery, HistoryQuery, MAX_PAGE_SIZE};
 use records::{InstanceRecord, ResumeRecord, VersionRecord, WorkflowRecord};
+pub use snapshot::{EngineSnapshot, SNAPSHOT_VERSION};
 
 /// Largest accepted `workflow_data`, serialised (the reference's instance limit).
 pub const MAX_WORKFLOW_DATA_BYTES: usize = 256 * 1024;
@@ -255,7 +255,11 @@ impl Engine {
     pub fn reset(&self) {
         write(&self.inner.workflows).clear();
         write(&self.inner.instances).clear();
-        self.inner.active.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.inner
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         write(&self.inner.secrets).clear();
         write(&self.inner.ai_replies).clear();
         self.inner.http.reset();
@@ -436,7 +440,9 @@ impl Engine {
         };
         let input = object_input(request.input)?;
 
-        let namespace = request.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        let namespace = request
+            .namespace
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
         self.reserve_active(&namespace)?;
         let id = ids::instance_id();
         let span = tracing::debug_span!("instance", instance_id = %id, workflow = %workflow_name);

@@ -348,7 +348,11 @@ impl InstanceRecord {
             .map(|kind| {
                 let failed = kind == WebhookEventType::InstanceFailed;
                 let error = if failed { self.failure.clone() } else { None };
-                EngineEvent { kind, instance: instance.clone(), error }
+                EngineEvent {
+                    kind,
+                    instance: instance.clone(),
+                    error,
+                }
             })
             .collect()
     }

@@ -739,7 +739,10 @@ impl Run<'_> {
         }
         self.rec.status = interactor_client::model::InstanceStatus::Failed;
         self.rec.error = Some(format!("{}: {message}", code.as_str()));
-        self.rec.failure = Some(EventError { code: code.as_str().to_owned(), message: message.clone() });
+        self.rec.failure = Some(EventError {
+            code: code.as_str().to_owned(),
+            message: message.clone(),
+        });
 
         let mut error = self.event(HistoryEventType::Error, code.as_str(), &thread);
         error.state = Some(state.clone());

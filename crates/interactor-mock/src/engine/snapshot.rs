@@ -112,7 +112,10 @@ impl Engine {
             })
             .collect();
         let slots: Vec<_> = read(&self.inner.instances).values().cloned().collect();
-        let instances = slots.iter().map(|slot| export_instance(&slot.lock())).collect();
+        let instances = slots
+            .iter()
+            .map(|slot| export_instance(&slot.lock()))
+            .collect();
         let ai_replies = read(&self.inner.ai_replies)
             .iter()
             .map(|((w, s), text)| (w.clone(), s.clone(), text.clone()))
@@ -136,7 +139,10 @@ impl Engine {
         if snapshot.version != SNAPSHOT_VERSION {
             return Err(EngineError::new(
                 ErrorCode::InvalidRequest,
-                format!("State format {} is not {SNAPSHOT_VERSION}", snapshot.version),
+                format!(
+                    "State format {} is not {SNAPSHOT_VERSION}",
+                    snapshot.version
+                ),
             ));
         }
 
@@ -173,18 +179,27 @@ impl Engine {
             let definition = definitions.get(&i.version_id).cloned().ok_or_else(|| {
                 EngineError::new(
                     ErrorCode::InvalidRequest,
-                    format!("Instance '{}' runs version '{}', which the state lacks", i.id, i.version_id),
+                    format!(
+                        "Instance '{}' runs version '{}', which the state lacks",
+                        i.id, i.version_id
+                    ),
                 )
             })?;
             let id = i.id.clone();
-            instances.insert(id, Arc::new(InstanceSlot::new(import_instance(i, definition))));
+            instances.insert(
+                id,
+                Arc::new(InstanceSlot::new(import_instance(i, definition))),
+            );
         }
 
         *write(&self.inner.workflows) = workflows;
         *write(&self.inner.instances) = instances;
         *write(&self.inner.secrets) = snapshot.secrets;
-        *write(&self.inner.ai_replies) =
-            snapshot.ai_replies.into_iter().map(|(w, s, text)| ((w, s), text)).collect();
+        *write(&self.inner.ai_replies) = snapshot
+            .ai_replies
+            .into_iter()
+            .map(|(w, s, text)| ((w, s), text))
+            .collect();
         self.recount_active();
         Ok(())
     }
@@ -247,9 +262,18 @@ fn import_instance(i: InstanceSnapshot, definition: Arc<WorkflowDefinition>) -> 
         .threads
         .into_iter()
         .map(|t| {
-            let halt = (t.presentation.is_some() || t.options.is_some())
-                .then(|| HaltView { presentation: t.presentation, options: t.options });
-            ThreadRecord { id: t.id, status: t.status, state: t.state, parent: t.parent, halt, entry: t.entry }
+            let halt = (t.presentation.is_some() || t.options.is_some()).then(|| HaltView {
+                presentation: t.presentation,
+                options: t.options,
+            });
+            ThreadRecord {
+                id: t.id,
+                status: t.status,
+                state: t.state,
+                parent: t.parent,
+                halt,
+                entry: t.entry,
+            }
         })
         .collect();
     record.next_thread = i.next_thread;
@@ -269,7 +293,10 @@ fn import_instance(i: InstanceSnapshot, definition: Arc<WorkflowDefinition>) -> 
                 _ => Arc::new(data),
             };
             last = Some(Arc::clone(&shared));
-            StoredEvent { event, data: shared }
+            StoredEvent {
+                event,
+                data: shared,
+            }
         })
         .collect();
     record.error = i.error;

@@ -55,7 +55,7 @@ pub(super) struct Worker {
 type LogTarget = Arc<Mutex<Option<Arc<Slot>>>>;
 
 impl Worker {
-    /// A worker that raises `ready` whenever a hardened context waits for the next job.
+    /// A worker that lowers `ready` while it runs a job or prepares the next context.
     pub(super) fn new(limits: ScriptLimits, ready: Arc<AtomicBool>) -> Self {
         Self {
             limits,
@@ -76,6 +76,7 @@ impl Worker {
                 Ok(engine) => engine,
                 Err(error) => {
                     tracing::debug!(%error, "could not create a QuickJS runtime");
+                    self.ready.store(true, Ordering::Release);
                     return task.slot.complete(Err(ScriptError::Unavailable));
                 }
             },

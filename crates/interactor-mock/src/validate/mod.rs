@@ -208,6 +208,9 @@ fn check_document(raw: &Value, raw_size: usize, report: &mut Report) {
     }
 }
 
+/// Names that would collide with the API's own routes under `/workflows/`.
+pub const RESERVED_NAMES: [&str; 3] = ["instances", "validate", "errors"];
+
 /// `^[a-z][a-z0-9_-]{0,63}$`, reported as two problems a reader can act on.
 fn check_name(name: &str, report: &mut Report) {
     let chars = name.chars().count();
@@ -215,6 +218,15 @@ fn check_name(name: &str, report: &mut Report) {
         report.push(
             "name",
             format!("The workflow name may be at most {MAX_NAME_CHARS} characters (found {chars})"),
+        );
+    }
+
+    if RESERVED_NAMES.contains(&name) {
+        report.push(
+            "name",
+            format!(
+                "The workflow name '{name}' is reserved: /workflows/{name} is a route of the API"
+            ),
         );
     }
 

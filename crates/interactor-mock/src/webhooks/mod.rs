@@ -73,7 +73,7 @@ pub use deliveries::{
     Attempt, DeadReason, Delivery, DeliveryFilter, DeliveryStatus, UnknownDeliveryStatus,
 };
 pub use dispatcher::Dispatcher;
-pub use subscriptions::MIN_SECRET_CHARS;
+pub use subscriptions::{MIN_SECRET_CHARS, SubscriptionSnapshot};
 
 use deliveries::DeliveryRecord;
 use state::{AttemptJob, State};
@@ -297,6 +297,21 @@ impl Webhooks {
         tracing::debug!(delivery_id = %id, "webhook delivery replayed");
         self.wake();
         view.ok_or_else(|| WebhookError::DeliveryNotFound(id.to_owned()))
+    }
+
+    /// Every subscription with its secret, for the state file.
+    pub(crate) fn export_subscriptions(&self) -> Vec<SubscriptionSnapshot> {
+        self.lock().subscriptions.values().map(SubscriptionSnapshot::from).collect()
+    }
+
+    /// Replaces every subscription (and drops every delivery) with `subscriptions`.
+    pub(crate) fn import_subscriptions(&self, subscriptions: Vec<SubscriptionSnapshot>) {
+        let mut state = self.lock();
+        state.clear();
+        for snapshot in subscriptions {
+            let record = SubscriptionRecord::from(snapshot);
+            state.subscriptions.insert(record.id.clone(), record);
+        }
     }
 
     /// Forgets every subscription and delivery. Attempts under way finish, but their

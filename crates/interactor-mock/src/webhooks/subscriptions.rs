@@ -217,3 +217,52 @@ mod tests {
         assert!(!format!("{record:?}").contains(SECRET));
     }
 }
+
+/// A subscription as the state file keeps it, secret included (the state file is a test
+/// fixture on the developer's machine, and a subscription without its secret could not
+/// sign anything after a restart).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct SubscriptionSnapshot {
+    id: String,
+    url: String,
+    events: Vec<WebhookEventType>,
+    namespace_filter: Option<String>,
+    secret: String,
+    created_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for SubscriptionSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubscriptionSnapshot")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<&SubscriptionRecord> for SubscriptionSnapshot {
+    fn from(record: &SubscriptionRecord) -> Self {
+        Self {
+            id: record.id.clone(),
+            url: record.url.clone(),
+            events: record.events.clone(),
+            namespace_filter: record.namespace_filter.clone(),
+            secret: record.secret.to_string(),
+            created_at: record.created_at,
+        }
+    }
+}
+
+impl From<SubscriptionSnapshot> for SubscriptionRecord {
+    fn from(snapshot: SubscriptionSnapshot) -> Self {
+        Self {
+            id: snapshot.id,
+            url: snapshot.url,
+            events: snapshot.events,
+            namespace_filter: snapshot.namespace_filter,
+            secret: Arc::from(snapshot.secret),
+            created_at: snapshot.created_at,
+        }
+    }
+}
