@@ -143,7 +143,7 @@ async fn cancel_ends_a_halted_instance_once() {
 #[tokio::test]
 async fn a_throwing_script_fails_the_instance_with_script_error() {
     let api = Api::start().await;
-    api.deploy(one_step("boom", "throw new Error('bad data')"))
+    api.deploy(one_step("boom", "console.log('checking'); throw new Error('bad data')"))
         .await;
 
     let failed = api.start_instance("boom", json!({})).await;
@@ -169,6 +169,11 @@ async fn a_throwing_script_fails_the_instance_with_script_error() {
             .unwrap()
             .starts_with("script_error")
     );
+    let errors = api
+        .get(&format!("/workflows/instances/{id}/history?types=error"))
+        .await;
+    assert_eq!(errors.data()["events"][0]["logs"], json!(["checking"]));
+    assert_eq!(errors.data()["events"][0]["error"]["code"], "script_error");
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ struct Run<'a> {
     input: &'a Map<String, Value>,
     ctx: &'a CallContext,
     steps: usize,
+    /// What a script that failed had logged, for the error event.
+    failed_logs: Vec<String>,
 }
 
 /// Runs a new instance from its initial state.
@@ -51,6 +53,7 @@ pub(super) fn start(
         input,
         ctx,
         steps: 0,
+        failed_logs: Vec::new(),
     };
 
     let mut created = run.event(HistoryEventType::Lifecycle, "created", MAIN_THREAD);
@@ -107,6 +110,7 @@ pub(super) fn resume(
         input,
         ctx,
         steps: 0,
+        failed_logs: Vec::new(),
     };
 
     let mut resumed = run.event(HistoryEventType::Lifecycle, "resumed", thread_id);
@@ -138,6 +142,7 @@ pub(super) fn cancel(inner: &Inner, rec: &mut InstanceRecord, reason: &str, ctx:
         input: &input,
         ctx,
         steps: 0,
+        failed_logs: Vec::new(),
     };
     let now = run.now();
     for thread in run.rec.threads.iter_mut().filter(|t| t.is_live()) {
@@ -619,7 +624,7 @@ impl Run<'_> {
         Ok(ran)
     }
 
-    fn run_script(&self, name: &str, code: &str) -> Result<Ran, (ErrorCode, String)> {
+    fn run_script(&mut self, name: &str, code: &str) -> Result<Ran, (ErrorCode, String)> {
         let job = ScriptJob {
             code: code.to_owned(),
             input: Value::Object(self.input.clone()),
@@ -629,6 +634,7 @@ impl Run<'_> {
             now: self.now(),
         };
         let output = self.inner.scripts.run(job).map_err(|err| {
+            self.failed_logs = err.logs().to_vec();
             let code = if err.code() == "script_timeout" {
                 ErrorCode::ScriptTimeout
             } else {
@@ -746,6 +752,7 @@ impl Run<'_> {
 
         let mut error = self.event(HistoryEventType::Error, code.as_str(), &thread);
         error.state = Some(state.clone());
+        error.logs = std::mem::take(&mut self.failed_logs);
         error.error = Some(EventError {
             code: code.as_str().to_owned(),
             message: message.clone(),
