@@ -220,6 +220,28 @@ async fn every_endpoint_works_against_the_binary() {
             "workflow.instance.completed",
         ]
     );
+    let states: Vec<Option<String>> = receiver
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.event.data())
+        .filter(|data| data.instance_id == created.id)
+        .map(|data| data.current_state.clone())
+        .collect();
+    let expected = [
+        "submit",
+        "manager_approval",
+        "manager_approval",
+        "vp_approval",
+        "vp_approval",
+        "complete",
+    ];
+    assert_eq!(
+        states,
+        expected.map(|s| Some(s.to_owned())),
+        "each event tells its own moment"
+    );
     assert_eq!(*receiver.rejected.lock().unwrap(), 0);
     client.webhooks().delete(&subscription.id).await.unwrap();
     assert!(client.webhooks().list().await.unwrap().is_empty());

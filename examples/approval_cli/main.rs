@@ -236,7 +236,7 @@ async fn drive(
                     println!("    - {name}: {problem}");
                 }
                 let names: BTreeSet<String> = fields.into_iter().map(|(name, _)| name).collect();
-                ask_again = Some(names).filter(|names| asks_for_all(&instance, names));
+                ask_again = Some(names).filter(|names| all_form_fields(&instance, names));
                 if ask_again.is_none() {
                     answers.clear();
                 }
@@ -284,7 +284,7 @@ fn rejected_fields(details: Option<&Value>) -> Vec<(String, String)> {
 
 /// Whether `names` are all fields of the instance's form, so that only they need to be
 /// asked again.
-fn asks_for_all(instance: &Instance, names: &BTreeSet<String>) -> bool {
+fn all_form_fields(instance: &Instance, names: &BTreeSet<String>) -> bool {
     let Some(Presentation::Form(form)) = &instance.halting_presentation else {
         return false;
     };
@@ -294,6 +294,7 @@ fn asks_for_all(instance: &Instance, names: &BTreeSet<String>) -> bool {
             .all(|name| form.fields.iter().any(|field| &field.name == name))
 }
 
+/// Announces a halt, with the halting instruction when there is one.
 fn show_halt(instance: &Instance, state: &str) {
     println!("\n{}", "=".repeat(72));
     println!("{} waits at `{state}`", instance.id);
@@ -306,6 +307,7 @@ fn show_halt(instance: &Instance, state: &str) {
     }
 }
 
+/// Prints how the instance ended and its data.
 fn show_outcome(instance: &Instance) {
     println!("\n{}", "=".repeat(72));
     println!(

@@ -63,11 +63,8 @@ pub(crate) async fn ask(
         println!("  This halt has no form. Enter the resume input as a JSON object.");
         loop {
             let line = terminal.read("  > ").await?;
-            match serde_json::from_str::<Map<String, Value>>(if line.is_empty() {
-                "{}"
-            } else {
-                &line
-            }) {
+            let text = if line.is_empty() { "{}" } else { &line };
+            match serde_json::from_str::<Map<String, Value>>(text) {
                 Ok(object) => {
                     *answers = object;
                     break;
@@ -79,7 +76,8 @@ pub(crate) async fn ask(
     Ok(())
 }
 
-pub(crate) fn heading(title: Option<&str>, text: Option<&str>) {
+/// Prints a title, underlined, and the text under it.
+fn heading(title: Option<&str>, text: Option<&str>) {
     if let Some(title) = title {
         println!("\n  {title}\n  {}", "-".repeat(title.chars().count()));
     }
@@ -194,6 +192,7 @@ fn hints(field: &Field) -> Vec<String> {
     hints
 }
 
+/// `1) Label [value] - description`, the value only when it differs from the label.
 fn option_line(index: usize, option: &ChoiceOption) -> String {
     let mut line = format!("  {}) {}", index + 1, option.label);
     if !option.label.eq_ignore_ascii_case(&option.value) {
@@ -228,6 +227,7 @@ async fn choose(options: &[ChoiceOption], terminal: &mut Terminal) -> Result<Str
     }
 }
 
+/// The option picked by `raw`: a number from 1, a value, or a label in any case.
 pub(crate) fn find_option<'a>(options: &'a [ChoiceOption], raw: &str) -> Option<&'a ChoiceOption> {
     if let Some(index) = raw.parse::<usize>().ok().and_then(|n| n.checked_sub(1)) {
         return options.get(index);
@@ -247,10 +247,12 @@ fn show_value(field: &Field, value: &Value) -> String {
     }
 }
 
+/// A number as JSON writes it (`7500`, `0.5`).
 pub(crate) fn number_text(number: f64) -> String {
     json_number(number).to_string()
 }
 
+/// A size for people: `800 bytes`, `12 kB`, `5 MB`.
 pub(crate) fn bytes(size: u64) -> String {
     match size {
         0..1_000 => format!("{size} bytes"),

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::{EngineError, EngineEvent};
 use crate::ids;
-use interactor_client::model::{EventError, WebhookEventType};
+use interactor_client::model::EventError;
 
 /// The id of an instance's first thread.
 pub(crate) const MAIN_THREAD: &str = "thread_main";
@@ -155,7 +155,7 @@ pub(crate) struct InstanceRecord {
     /// The thread of the most recent resume.
     pub(crate) last_resumed_thread: Option<String>,
     /// Webhook events of the operation under way, published once it commits.
-    pub(crate) pending_events: Vec<WebhookEventType>,
+    pub(crate) pending_events: Vec<EngineEvent>,
 }
 
 impl InstanceRecord {
@@ -339,21 +339,7 @@ impl InstanceRecord {
 
     /// Takes the webhook events of the operation that just committed.
     pub(crate) fn take_events(&mut self) -> Vec<EngineEvent> {
-        if self.pending_events.is_empty() {
-            return Vec::new();
-        }
-        let instance = self.view();
         std::mem::take(&mut self.pending_events)
-            .into_iter()
-            .map(|kind| {
-                let failed = kind == WebhookEventType::InstanceFailed;
-                let error = if failed { self.failure.clone() } else { None };
-                EngineEvent {
-                    kind,
-                    instance: instance.clone(),
-                    error,
-                }
-            })
-            .collect()
     }
+
 }

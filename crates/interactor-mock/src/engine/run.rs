@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::records::{InstanceRecord, MAIN_THREAD, StoredEvent, ThreadRecord};
 use super::{
-    CallContext, EngineError, Inner, MAX_AUTOMATIC_STEPS, MAX_LIVE_THREADS,
+    CallContext, EngineError, EngineEvent, Inner, MAX_AUTOMATIC_STEPS, MAX_LIVE_THREADS,
     MAX_WORKFLOW_DATA_BYTES, condition, halt, http, read,
 };
 use crate::script::ScriptJob;
@@ -126,6 +126,7 @@ pub(super) fn resume(
     entry.input_received = Some(Value::Object(input.clone()));
     entry.resumed_at = Some(now);
     entry.resumed_by.clone_from(&ctx.actor);
+    run.rec.status = interactor_client::model::InstanceStatus::Running;
     run.notify(WebhookEventType::InstanceResumed);
 
     run.exit(index, &target, Trigger::Resume, &before, None, Vec::new());
@@ -283,8 +284,12 @@ impl Run<'_> {
         if let Some(counter) = counter {
             counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        // The instance is filled in when the operation commits.
-        self.rec.pending_events.push(kind);
+        // The instance as it stands at this event, so that each delivery tells its own
+        // moment (a resume that halts again sends `resumed` before `halted`).
+        let instance = self.rec.view();
+        let failed = kind == WebhookEventType::InstanceFailed;
+        let error = if failed { self.rec.failure.clone() } else { None };
+        self.rec.pending_events.push(EngineEvent { kind, instance, error });
     }
 
     fn state(&self, name: &str) -> Step<State> {
