@@ -1,7 +1,4 @@
-//! Runnable examples and end-to-end tests for the Interactor Rust SDK.
+#![doc = include_str!("../README.md")]
 //!
-//! This package publishes nothing. Its `examples/` directory holds programs that run with
-//! `cargo run --example NAME`, and its `tests/` directory drives
-//! [`interactor-client`](https://docs.rs/interactor-client) against
-//! [`interactor-mock`](https://docs.rs/interactor-mock), verifying webhook deliveries with
-//! [`interactor-webhook`](https://docs.rs/interactor-webhook).
+//! This package publishes nothing: it holds the workspace's runnable examples
+//! (`cargo run --example NAME`) and its end-to-end tests, and compiles the README's code.
