@@ -454,3 +454,27 @@ async fn every_response_carries_a_request_id_and_echoes_the_callers() {
     assert_eq!(echoed.headers["x-request-id"], "corr-123");
     assert_eq!(echoed.body["error"]["request_id"], "corr-123");
 }
+
+#[tokio::test]
+async fn workflow_data_over_256_kb_fails_the_step() {
+    let api = Api::start().await;
+    api.deploy(one_step("hoarder", "return { blob: 'x'.repeat(300 * 1024) }"))
+        .await;
+    api.deploy(one_step("modest", "return { blob: 'x'.repeat(200 * 1024) }"))
+        .await;
+
+    let failed = api.start_instance("hoarder", json!({})).await;
+    let fine = api.start_instance("modest", json!({})).await;
+
+    assert_eq!(failed.status, 500);
+    assert_eq!(failed.code(), "script_error");
+    assert!(
+        failed.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit"),
+        "{}",
+        failed.body
+    );
+    assert_eq!(fine.status, 201);
+}

@@ -26,7 +26,10 @@ pub(crate) fn approval_workflow() -> Value {
                 "type": "action",
                 "logic": {
                     "type": "script",
-                    "code": "return { request_id: input.id, amount: input.amount, status: \"pending\", submitted_at: new Date().toISOString() }"
+                    "code": concat!(
+                        "return { request_id: input.id, amount: input.amount, ",
+                        "status: \"pending\", submitted_at: new Date().toISOString() }"
+                    )
                 },
                 "transitions": [{ "target": "await_approval" }]
             },
@@ -38,7 +41,10 @@ pub(crate) fn approval_workflow() -> Value {
                     "description": "Please review and approve or reject this request.",
                     "fields": [
                         { "name": "approved", "type": "boolean", "label": "Approve this request?" },
-                        { "name": "comment", "type": "string", "label": "Comment (optional)", "multiline": true }
+                        {
+                            "name": "comment", "type": "string",
+                            "label": "Comment (optional)", "multiline": true
+                        }
                     ]
                 },
                 "transitions": [

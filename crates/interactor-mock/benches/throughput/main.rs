@@ -8,7 +8,8 @@
 //! cargo bench -p interactor-mock --bench throughput -- reads   # only the reads
 //! ```
 //!
-//! Settings (environment): `BENCH_SECONDS` per cycle measurement (default 3),
+//! Settings (environment): `BENCH_TASKS` concurrent clients (default 8),
+//! `BENCH_SECONDS` per cycle measurement (default 3),
 //! `BENCH_READS` requests per reading task (default 2000), `BENCH_ROUNDS` rounds of the
 //! read comparison (default 3). Clients, servers and the engine share one process and the
 //! machine's cores; every address is loopback.
@@ -27,9 +28,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Concurrent clients of the concurrent measurements.
-const TASKS: usize = 8;
-
 fn main() {
     // `cargo bench` passes `--bench`; the other arguments pick the tables.
     let picked: Vec<String> = std::env::args()
@@ -46,6 +44,7 @@ fn main() {
     let seconds = Duration::from_secs(env_u64("BENCH_SECONDS", 3));
     let reads = env_u64("BENCH_READS", 2000);
     let rounds = env_u64("BENCH_ROUNDS", 3);
+    let tasks = usize::try_from(env_u64("BENCH_TASKS", 8)).expect("a task count");
 
     println!(
         "cores: {}, load average (1 min) at start: {}",
@@ -53,10 +52,10 @@ fn main() {
         support::load_average()
     );
     if wants("cycles") {
-        cycles::run(&runtime, seconds, TASKS);
+        cycles::run(&runtime, seconds, tasks);
     }
     if wants("reads") {
-        runtime.block_on(reads::run(TASKS, reads, rounds));
+        runtime.block_on(reads::run(tasks, reads, rounds));
     }
     println!("load average (1 min) at end: {}", support::load_average());
 }

@@ -56,7 +56,9 @@
 //! when it has one; a step arriving while a core is free only pays for compiling and
 //! running its own code.
 
+mod engine;
 mod error;
+mod outcome;
 mod pool;
 mod worker;
 

@@ -1,7 +1,8 @@
-// Hardens a fresh QuickJS context before any user code runs, then returns the function
-// that runs one compiled script. Evaluated once per context, and every context serves one
-// job; every built-in it relies on is captured here, so later changes made by the script
-// cannot reach the guards.
+// Hardens a fresh QuickJS context before any user code runs. Returns the function that runs
+// one compiled script, and the originals it replaced (for the lockdown to freeze). Evaluated
+// once per context; the context then serves many jobs. Every built-in it relies on is
+// captured here, so later changes made by a script cannot reach the guards (and the lockdown
+// makes such changes impossible anyway).
 (function (sink, maxLength, maxPattern) {
   'use strict';
   const global = globalThis;
@@ -25,6 +26,8 @@
     apply(isProtoOf, InternalErrorProto, [e]) &&
     e.message === 'out of memory';
   const taLength = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype), 'length').get;
+  const fnToString = Function.prototype.toString;
+  const hidden = [];
 
   // Code evaluation: no eval, and every function kind's constructor throws.
   delete global.eval;
@@ -36,6 +39,7 @@
   ];
   for (const [name, sample] of kinds) {
     const proto = getPrototypeOf(sample);
+    hidden.push(proto.constructor);
     const ctor = function () {
       throw new TypeError(name + ' constructor is disabled in scripts');
     };
@@ -101,6 +105,7 @@
     defineProperty(wrapped, 'length', { value: orig.length });
     defineProperty(AP, name, { value: wrapped, writable: true, configurable: true });
   }
+  hidden.push(originals);
   const { concat, flat, map } = originals;
   AP.concat = {
     concat(...items) {
@@ -129,6 +134,7 @@
   // its alternatives and never polls the deadline meanwhile, so patterns built at run time
   // are capped. Literals are bounded by the code size.
   const RealRegExp = RegExp;
+  hidden.push(RealRegExp);
   const RP = RealRegExp.prototype;
   const sourceOf = getOwnPropertyDescriptor(RP, 'source').get;
   const flagsOf = getOwnPropertyDescriptor(RP, 'flags').get;
@@ -159,6 +165,7 @@
   global.RegExp = MockRegExp;
   if (typeof RP.compile === 'function') {
     const compile = RP.compile;
+    hidden.push(compile);
     RP.compile = {
       compile(pattern, flags) {
         const [source, own] = regexSource(pattern);
@@ -168,6 +175,7 @@
   }
   const SP = String.prototype;
   const viaRegExp = (name, symbol, global) => {
+    hidden.push(SP[name]);
     SP[name] = {
       [name](regexp) {
         if (this === null || this === undefined) {
@@ -206,6 +214,7 @@
   MockDate.parse = RealDate.parse;
   MockDate.UTC = RealDate.UTC;
   RealDate.prototype.constructor = MockDate;
+  hidden.push(RealDate);
   global.Date = MockDate;
 
   // console: each call becomes one log line, formatted like Node for strings and JSON.
@@ -269,8 +278,12 @@
   };
 
   // The result is one tagged string: V json | U (undefined) | I invalid return | E thrown |
-  // M out of memory | N a thrown null or undefined (what a failed allocation can leave).
-  return function run(nowMs, fn, input, data, context, secrets) {
+  // M out of memory | N a thrown null or undefined (what a failed allocation can leave) |
+  // S the code closed the function it is the body of. `source` is the text `fn` must have:
+  // QuickJS keeps each function's source, so any other text means that the compiled script
+  // held more than that one function, and those other statements already ran.
+  const run = function run(nowMs, fn, source, input, data, context, secrets) {
+    if (apply(fnToString, fn, []) !== source) return 'S';
     offset = nowMs - realNow();
     let value;
     try {
@@ -287,4 +300,5 @@
       return 'I' + (isError(e) ? realString(e.message) : describe(e));
     }
   };
+  return { run, hidden };
 })
