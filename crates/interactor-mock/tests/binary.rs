@@ -88,6 +88,22 @@ async fn call(method: reqwest::Method, url: String, body: Option<Value>) -> (u16
     )
 }
 
+/// Creates `definition` through the API at `api` and publishes its first version.
+async fn deploy(api: &str, definition: Value) {
+    let name = definition["name"].as_str().unwrap().to_owned();
+    let (status, created) = call(
+        reqwest::Method::POST,
+        format!("{api}/workflows"),
+        Some(definition),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let version = created["data"]["version_id"].as_str().unwrap();
+    let publish = format!("{api}/workflows/{name}/versions/{version}/publish");
+    let (status, published) = call(reqwest::Method::POST, publish, None).await;
+    assert_eq!(status, 200, "{published}");
+}
+
 fn write(path: &Path, value: &Value) {
     std::fs::write(path, serde_json::to_vec(value).unwrap()).unwrap();
 }
@@ -104,28 +120,7 @@ async fn a_restarted_mock_has_every_workflow_instance_and_event_of_its_state_fil
     let api = format!("{}/api/v1", first.base);
     let mut definition = support::purchase_approval();
     definition["states"]["notify_requester"]["logic"]["url"] = json!("http://127.0.0.1:9/notify");
-    call(
-        reqwest::Method::POST,
-        format!("{api}/workflows"),
-        Some(definition),
-    )
-    .await;
-    let (_, versions) = call(
-        reqwest::Method::GET,
-        format!("{api}/workflows/purchase_approval/versions"),
-        None,
-    )
-    .await;
-    let version = versions["data"]["versions"][0]["version_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    call(
-        reqwest::Method::POST,
-        format!("{api}/workflows/purchase_approval/versions/{version}/publish"),
-        None,
-    )
-    .await;
+    deploy(&api, definition).await;
     let (status, created) = call(
         reqwest::Method::POST,
         format!("{api}/workflows/purchase_approval/instances"),
@@ -217,28 +212,7 @@ async fn health_and_metrics_answer_without_a_token() {
     let api = format!("{}/api/v1", mock.base);
     let mut definition = support::approval_workflow();
     definition["states"]["approved"]["on_enter"]["url"] = json!("http://127.0.0.1:9/done");
-    call(
-        reqwest::Method::POST,
-        format!("{api}/workflows"),
-        Some(definition),
-    )
-    .await;
-    let (_, versions) = call(
-        reqwest::Method::GET,
-        format!("{api}/workflows/approval_workflow/versions"),
-        None,
-    )
-    .await;
-    let version = versions["data"]["versions"][0]["version_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    call(
-        reqwest::Method::POST,
-        format!("{api}/workflows/approval_workflow/versions/{version}/publish"),
-        None,
-    )
-    .await;
+    deploy(&api, definition).await;
     for _ in 0..3 {
         call(
             reqwest::Method::POST,
