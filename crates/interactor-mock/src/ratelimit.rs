@@ -47,6 +47,16 @@ impl Default for RateLimits {
     }
 }
 
+impl Category {
+    fn index(self) -> usize {
+        match self {
+            Self::Read => 0,
+            Self::Write => 1,
+            Self::CreateInstance => 2,
+        }
+    }
+}
+
 impl RateLimits {
     fn limit(&self, category: Category) -> u32 {
         match category {
@@ -77,7 +87,9 @@ pub struct Decision {
 pub struct RateLimiter {
     clock: Clock,
     limits: Mutex<RateLimits>,
-    windows: Mutex<HashMap<(String, Category), (i64, u32)>>,
+    /// Per account: the window start and count of each category, indexed by
+    /// [`Category::index`].
+    windows: Mutex<HashMap<String, [(i64, u32); 3]>>,
 }
 
 impl RateLimiter {
@@ -118,9 +130,14 @@ impl RateLimiter {
         let retry_after = u64::try_from((reset - now.timestamp()).max(1)).unwrap_or(1);
 
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = windows
-            .entry((account.to_owned(), category))
-            .or_insert((window, 0));
+        // Look the account up before inserting, so that a known account costs no allocation.
+        if !windows.contains_key(account) {
+            windows.insert(account.to_owned(), [(window, 0); 3]);
+        }
+        let Some(counts) = windows.get_mut(account) else {
+            return Decision { allowed: true, limit, remaining: limit, reset, retry_after };
+        };
+        let entry = &mut counts[category.index()];
         if entry.0 != window {
             *entry = (window, 0);
         }

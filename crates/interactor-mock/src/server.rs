@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::api::{self, AppState, Faults, RequestJournal};
+use crate::api::{self, AppState, AppStateInner, Faults, RequestJournal};
 use crate::auth::{Auth, DEFAULT_TOKEN_TTL_SECONDS};
 use crate::clock::Clock;
 use crate::config::MockConfig;
@@ -141,7 +141,7 @@ impl MockServerBuilder {
         let engine = Engine::new(self.clock.clone(), self.engine);
         let webhooks = Webhooks::new(self.clock.clone(), self.webhooks.clone());
         engine.set_event_sink(Arc::new(webhooks.clone()));
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             engine: engine.clone(),
             auth: Arc::new(Auth::new(
                 self.clock.clone(),
@@ -155,7 +155,7 @@ impl MockServerBuilder {
             webhooks: webhooks.clone(),
             config: Arc::new(self.config),
             state_file: self.state_file.clone(),
-        };
+        });
         state
             .config
             .apply(&state.engine, &state.auth)

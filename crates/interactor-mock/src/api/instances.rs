@@ -26,9 +26,7 @@ pub(super) async fn visible(
     if principal.namespaces.is_none() {
         return Ok(());
     }
-    let engine = state.engine.clone();
-    let owned = id.to_owned();
-    let namespace = blocking(move || engine.instance_namespace(&owned)).await?;
+    let namespace = state.engine.instance_namespace(id)?;
     if principal.owns(&namespace) {
         Ok(())
     } else {
@@ -129,8 +127,13 @@ pub(super) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     visible(&state, &principal, &id).await?;
-    let engine = state.engine.clone();
-    let instance = blocking(move || engine.get_instance(&id)).await?;
+    let instance = match state.engine.try_get_instance(&id) {
+        Some(instance) => instance?,
+        None => {
+            let engine = state.engine.clone();
+            blocking(move || engine.get_instance(&id)).await?
+        }
+    };
     Ok(ok(instance).into_response())
 }
 

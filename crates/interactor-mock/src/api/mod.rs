@@ -35,9 +35,27 @@ pub use middleware::JournalEntry;
 pub(crate) use middleware::RequestJournal;
 use response::ApiError;
 
-/// What every handler can reach.
+/// What every handler can reach: one reference-counted pointer, so that each layer and
+/// extractor that takes the state clones a single `Arc`.
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub(crate) fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub(crate) struct AppStateInner {
     pub(crate) engine: Engine,
     pub(crate) auth: Arc<Auth>,
     pub(crate) limiter: Arc<RateLimiter>,

@@ -1,6 +1,5 @@
 //! Success and error responses in the API's envelopes.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use interactor_client::model::{ApiErrorBody, ErrorCode};
@@ -12,9 +11,22 @@ use crate::engine::EngineError;
 /// A success body, `{"data": …}`, with its status.
 pub(crate) struct Data<T>(pub(crate) StatusCode, pub(crate) T);
 
+/// `{"data": …}` around a borrowed value, serialised in one pass.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    data: &'a T,
+}
+
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "data": self.1 }))).into_response()
+        match serde_json::to_vec(&Envelope { data: &self.1 }) {
+            Ok(body) => {
+                let content_type = [(axum::http::header::CONTENT_TYPE, "application/json")];
+                (self.0, content_type, body).into_response()
+            }
+            Err(err) => ApiError::internal(format!("The answer could not be written: {err}"))
+                .into_response(),
+        }
     }
 }
 

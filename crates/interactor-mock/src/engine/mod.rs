@@ -137,6 +137,9 @@ pub(crate) struct Inner {
 
 /// One instance, and the counters that tell a waiting request whether it changed.
 pub(crate) struct InstanceSlot {
+    /// The instance's namespace, which never changes: authorisation reads it without
+    /// waiting for the record.
+    namespace: Arc<str>,
     /// Bumped by every change of the instance.
     revision: AtomicU64,
     /// Bumped by every change of one thread. A short lock, never held while executing.
@@ -147,6 +150,7 @@ pub(crate) struct InstanceSlot {
 impl InstanceSlot {
     fn new(record: InstanceRecord) -> Self {
         Self {
+            namespace: Arc::from(record.namespace.as_str()),
             revision: AtomicU64::new(1),
             thread_revisions: Mutex::default(),
             record: Mutex::new(record),
@@ -483,13 +487,29 @@ impl Engine {
         Ok(self.slot(id)?.lock().view())
     }
 
+    /// One instance, in full, unless an operation on it is under way: then `None`, and
+    /// the caller should wait with [`Engine::get_instance`] off the async executor. Lets
+    /// reads answer at once in the common case without a hand-off to a blocking thread.
+    pub fn try_get_instance(&self, id: &str) -> Option<Result<Instance, EngineError>> {
+        let slot = match self.slot(id) {
+            Ok(slot) => slot,
+            Err(err) => return Some(Err(err)),
+        };
+        let record = match slot.record.try_lock() {
+            Ok(record) => record,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(Ok(record.view()))
+    }
+
     /// The namespace of an instance, for authorisation checks.
     ///
     /// # Errors
     ///
     /// `instance_not_found`.
     pub fn instance_namespace(&self, id: &str) -> Result<String, EngineError> {
-        Ok(self.slot(id)?.lock().namespace.clone())
+        Ok(self.slot(id)?.namespace.to_string())
     }
 
     /// Instances matching `filter`, oldest first, in summary form.

@@ -37,6 +37,8 @@ pub(super) struct Pool {
     worker_ready: Condvar,
     abandoned: Arc<AtomicUsize>,
     spawned: AtomicUsize,
+    /// Contexts hardened so far by all workers.
+    contexts: Arc<AtomicUsize>,
 }
 
 impl Pool {
@@ -50,6 +52,7 @@ impl Pool {
             worker_ready: Condvar::new(),
             abandoned: Arc::new(AtomicUsize::new(0)),
             spawned: AtomicUsize::new(0),
+            contexts: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -113,6 +116,12 @@ impl Pool {
         self.lock().live
     }
 
+    /// How many contexts the workers have hardened so far.
+    #[cfg(test)]
+    pub(super) fn contexts_hardened(&self) -> usize {
+        self.contexts.load(Ordering::Acquire)
+    }
+
     /// An idle worker, a new one, or - when all are busy - the first to become idle. A busy
     /// worker is done or abandoned within the timeout plus the grace period, so waiting
     /// longer than that means something is wrong.
@@ -172,11 +181,12 @@ impl Pool {
         let n = self.spawned.fetch_add(1, Ordering::Relaxed);
         let ready = Arc::new(AtomicBool::new(false));
         let worker_ready = Arc::clone(&ready);
+        let contexts = Arc::clone(&self.contexts);
         thread::Builder::new()
             .name(format!("script-worker-{n}"))
             .stack_size(self.limits.max_stack_bytes.saturating_add(STACK_HEADROOM))
             .spawn(move || {
-                let mut worker = worker::Worker::new(limits, worker_ready);
+                let mut worker = worker::Worker::new(limits, worker_ready, contexts);
                 while let Ok(task) = inbox.recv() {
                     if !worker.serve(task) {
                         // The caller gave up on this job and a replacement took our place.

@@ -1,6 +1,6 @@
 //! One worker thread: its engine, the job it runs, and what it does between jobs.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -29,16 +29,24 @@ pub(super) struct Worker {
     engine: Option<Engine>,
     log_target: LogTarget,
     ready: Arc<AtomicBool>,
+    /// Counts the contexts this worker (and its pool's other workers) hardened.
+    contexts: Arc<AtomicUsize>,
 }
 
 impl Worker {
-    /// A worker that lowers `ready` while it runs a job or cleans up after one.
-    pub(super) fn new(limits: ScriptLimits, ready: Arc<AtomicBool>) -> Self {
+    /// A worker that lowers `ready` while it runs a job or cleans up after one, and counts
+    /// the contexts it hardens in `contexts`.
+    pub(super) fn new(
+        limits: ScriptLimits,
+        ready: Arc<AtomicBool>,
+        contexts: Arc<AtomicUsize>,
+    ) -> Self {
         Self {
             limits,
             engine: None,
             log_target: LogTarget::default(),
             ready,
+            contexts,
         }
     }
 
@@ -63,7 +71,7 @@ impl Worker {
         engine.deadline.arm(started, self.limits.timeout);
         let mut hardened = match engine.hardened.take() {
             Some(hardened) => Ok(hardened),
-            None => engine.harden(&self.limits, &self.log_target),
+            None => self.harden(&engine),
         };
         set_log_target(&self.log_target, Some(Arc::clone(&task.slot)));
         let Executed {
@@ -110,7 +118,7 @@ impl Worker {
         }
         let next = match kept {
             Some(hardened) => Some(hardened),
-            None => match engine.harden(&self.limits, &self.log_target) {
+            None => match self.harden(engine) {
                 Ok(hardened) => Some(hardened),
                 Err(error) => {
                     tracing::debug!(%error, "could not harden a script context");
@@ -126,6 +134,13 @@ impl Worker {
         }
         engine.hardened = next;
         true
+    }
+}
+
+impl Worker {
+    fn harden(&self, engine: &Engine) -> rquickjs::Result<Hardened> {
+        self.contexts.fetch_add(1, Ordering::AcqRel);
+        engine.harden(&self.limits, &self.log_target)
     }
 }
 
