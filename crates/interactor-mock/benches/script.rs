@@ -3,10 +3,12 @@
 //! The bare evaluation is what a host would do with no sandbox at all: a warm runtime
 //! (created once, outside the measurement), a new full context per step, the code wrapped
 //! as a function and called with JSON-parsed arguments, the result stringified and parsed
-//! by serde_json. The sandbox adds the hand-off to a worker thread, the hardening prelude,
-//! the mock clock, console capture and frozen secrets, and the garbage collection after
-//! each job. `sandbox_run_after_idle` measures a step arriving after a short pause, when the
-//! worker has already hardened the context of the next job.
+//! by serde_json. The sandbox adds the hand-off to a worker thread, the mock clock, console
+//! capture, frozen secrets and the check that the code is one function body; it reuses a
+//! hardened, locked-down context, which the worker resets after answering (and replaces
+//! every 256 jobs). `sandbox_run` measures steps back to back, so a worker may still be
+//! resetting when the next step arrives; `sandbox_run_after_idle` measures a step arriving
+//! after a short pause, when every worker is ready.
 
 use std::hint::black_box;
 use std::thread;

@@ -573,7 +573,7 @@ fn the_constructor_guards_cannot_be_removed_by_the_script() {
 }
 
 #[test]
-fn each_job_gets_a_fresh_context() {
+fn each_job_starts_from_a_pristine_environment() {
     let sandbox = ScriptSandbox::new(ScriptLimits {
         max_workers: 1,
         ..ScriptLimits::default()
@@ -591,6 +591,91 @@ fn each_job_gets_a_fresh_context() {
         ),
         json!(["undefined", "undefined", true])
     );
+}
+
+#[test]
+fn built_ins_are_frozen_but_the_global_object_is_not() {
+    let sandbox = sandbox();
+
+    let value = value(
+        &sandbox,
+        "const frozen = [Object, Object.prototype, Array.prototype, String.prototype, \
+            Function.prototype, JSON, Math, Reflect, Date, Date.prototype, console, Promise, \
+            Error.prototype, TypeError, Uint8Array, Object.getPrototypeOf(Uint8Array), \
+            Object.getPrototypeOf([].values()), Object.getPrototypeOf(function* () {})] \
+            .every(Object.isFrozen); undeclared = 1; globalThis.declared = 2; return [frozen, \
+            Object.isFrozen(globalThis), Object.isExtensible(globalThis), undeclared + \
+            declared];",
+    );
+
+    assert_eq!(value, json!([true, false, true, 3]));
+}
+
+#[test]
+fn writes_to_built_ins_fail_silently_in_sloppy_code_and_throw_in_strict_code() {
+    let sandbox = sandbox();
+
+    assert_eq!(
+        value(
+            &sandbox,
+            "Object.prototype.polluted = 1; Array.prototype.map = null; JSON.parse = null; \
+                return [({}).polluted, typeof [].map, typeof JSON.parse]",
+        ),
+        json!([null, "function", "function"])
+    );
+    for code in [
+        // Names like `toString` are accessors on built-in prototypes (so that objects can
+        // still get their own); assigning them on the prototype itself throws in any mode.
+        "Object.prototype.toString = null",
+        "'use strict'; Object.prototype.polluted = 1",
+        "'use strict'; Array.prototype.map = null",
+        "'use strict'; Object.prototype.toString = null",
+        "Object.defineProperty(Math, 'max', { value: null })",
+        "Object.setPrototypeOf(Object.prototype, {})",
+    ] {
+        assert!(thrown(&sandbox, code).starts_with("TypeError"), "{code}");
+    }
+}
+
+#[test]
+fn inherited_names_can_still_be_assigned_on_a_scripts_own_objects() {
+    let sandbox = sandbox();
+
+    let value = value(
+        &sandbox,
+        "'use strict'; class Failure extends Error { constructor(m) { super(m); this.name = \
+            'Failure'; } } const o = {}; o.toString = () => 'mine'; o.valueOf = () => 41; \
+            function Legacy() {} Legacy.prototype = Object.create(Object.prototype); \
+            Legacy.prototype.constructor = Legacy; const e = new Error('x'); e.message = 'y'; \
+            return [String(new Failure('boom')), `${o}`, o + 1, new Legacy().constructor === \
+            Legacy, e.message, Object.keys(o)];",
+    );
+
+    assert_eq!(
+        value,
+        json!([
+            "Failure: boom",
+            "mine",
+            42,
+            true,
+            "y",
+            ["toString", "valueOf"]
+        ])
+    );
+}
+
+#[test]
+fn stack_trace_hooks_are_read_only() {
+    let sandbox = sandbox();
+
+    let value = value(
+        &sandbox,
+        "Error.prepareStackTrace = () => 'hooked'; Error.stackTraceLimit = 0; let stack; try { \
+            null.x; } catch (e) { stack = e.stack; } return [stack.includes('at '), \
+            Error.prepareStackTrace === undefined];",
+    );
+
+    assert_eq!(value, json!([true, true]));
 }
 
 #[test]

@@ -51,6 +51,11 @@ const MAX_ADDED_GLOBALS: u32 = 1024;
 pub(super) struct Engine {
     // Declared first so that it is dropped before the runtime it lives in.
     pub(super) hardened: Option<Hardened>,
+    /// A bare context that runs nothing. rquickjs takes the prototype of every native
+    /// function it creates (the console sink) from the context of the first one and keeps it
+    /// for the runtime's lifetime, and with it that whole context: this one, so that no
+    /// context a job ran in is kept alive.
+    _anchor: Context,
     pub(super) runtime: Runtime,
     pub(super) deadline: Arc<Deadline>,
 }
@@ -85,8 +90,11 @@ impl Engine {
         let deadline = Arc::new(Deadline::new());
         let check = Arc::clone(&deadline);
         runtime.set_interrupt_handler(Some(Box::new(move || check.expired())));
+        let anchor = Context::base(&runtime)?;
+        anchor.with(|ctx| Function::new(ctx, || {}).map(drop))?;
         Ok(Self {
             hardened: None,
+            _anchor: anchor,
             runtime,
             deadline,
         })
@@ -121,8 +129,7 @@ impl Engine {
             Ok::<_, rquickjs::Error>((Persistent::save(&ctx, run), Persistent::save(&ctx, reset)))
         })?;
         self.runtime.run_gc();
-        let heap = self.runtime.memory_usage().malloc_size;
-        let heap = usize::try_from(heap).unwrap_or(0);
+        let heap = self.heap();
         Ok(Hardened {
             run,
             reset,
@@ -180,9 +187,14 @@ impl Engine {
         }
     }
 
+    /// Bytes the runtime has allocated. Walks the whole heap, so it costs about as much as
+    /// a small script.
+    pub(super) fn heap(&self) -> usize {
+        usize::try_from(self.runtime.memory_usage().malloc_size).unwrap_or(usize::MAX)
+    }
+
     fn near_memory_limit(&self, limits: &ScriptLimits) -> bool {
-        let used = self.runtime.memory_usage().malloc_size;
-        u64::try_from(used).unwrap_or(u64::MAX) >= (limits.memory_bytes as u64) / 10 * 9
+        self.heap() >= limits.memory_bytes / 10 * 9
     }
 }
 
@@ -238,6 +250,8 @@ fn evaluate(ctx: &Ctx<'_>, run: &Persistent<Function<'static>>, job: &ScriptJob)
     // Evaluating the wrapper runs nothing unless the code closes the function early; then
     // its statements run at the top level, so the context is not reused after an exception
     // here or after a function with another text.
+    // Limitation: a plain syntax error costs the context too: from here, a parse failure
+    // cannot be told apart from top-level statements that ran and then threw.
     let user: Function<'_> = match ctx.eval_with_options(source.as_str(), options) {
         Ok(user) => user,
         Err(rquickjs::Error::Exception) => {

@@ -7,6 +7,9 @@
 // together with the intrinsics that are only reachable from instances (iterator, generator
 // and helper prototypes). The global object itself stays extensible and writable: `reset`
 // puts back the properties recorded here and deletes the ones a job added.
+//
+// Limitation: the `Symbol.for` registry belongs to the runtime and is not reset; an entry
+// carries only its key, so nothing flows through it from one job to the next.
 (function (hidden) {
   'use strict';
   const global = globalThis;
@@ -34,7 +37,6 @@
     }
   }
 
-  const T = [Date.now()];
   // Intrinsics that no global property leads to: only instances do.
   const samples = [
     function () {},
@@ -59,7 +61,6 @@
     if (typeof Iterator.concat === 'function') samples.push(Iterator.concat());
   }
 
-  T.push(Date.now());
   // Walk everything reachable and note which objects serve as prototypes. This runs before
   // any script, so it may call built-ins directly.
   const reached = [];
@@ -104,7 +105,6 @@
     }
   }
 
-  T.push(Date.now());
   // Frozen prototypes break ordinary assignments: `o.toString = f` fails when `toString` is
   // inherited read-only. For the names scripts commonly assign, the data property becomes an
   // accessor whose setter defines the property on the receiver instead.
@@ -121,6 +121,8 @@
         return value;
       },
       set(next) {
+        // Limitation: this throws even in sloppy code, which would fail silently on a
+        // read-only data property; a setter cannot know the mode of its caller.
         if (this === proto) {
           throw new TypeError('built-ins are read-only in scripts: ' + realString(key));
         }
@@ -147,21 +149,29 @@
     }
   }
 
-  T.push(Date.now());
   for (let i = 0; i < reached.length; i++) freeze(reached[i]);
-  T.push(Date.now());
-  global.__lt = T.map(t => t - T[0]).join(',') + ' reached=' + reached.length + ' protos=' + protos.size;
 
-  // What every job starts with.
-  // A prototype-less record, so that a key is found only when the global had it.
+  // What every job starts with, and the last property that no job can delete (`undefined`,
+  // `NaN` and `Infinity` are not configurable).
   const recorded = getOwnPropertyDescriptors(global);
   setPrototypeOf(recorded, null);
   const recordedKeys = ownKeys(recorded);
   const count = recordedKeys.length;
+  let lastFixed = -1;
+  for (let i = 0; i < count; i++) if (!recorded[recordedKeys[i]].configurable) lastFixed = i;
   const globalProto = getPrototypeOf(global);
+  const same = (a, b) =>
+    is(a.value, b.value) &&
+    a.get === b.get &&
+    a.set === b.set &&
+    a.writable === b.writable &&
+    a.enumerable === b.enumerable &&
+    a.configurable === b.configurable;
 
-  // Puts the global object back as recorded. Returns false when it cannot (the job made the
-  // global non-extensible or pinned a property), and the context must then be dropped.
+  // Puts the global object back as recorded: same properties, same attributes, same values,
+  // same order. Returns false when it cannot (the job made the global non-extensible, pinned
+  // a property, added too many or deleted one that precedes a non-configurable one); the
+  // context must then be dropped.
   return function reset(maxAdded) {
     if (!isExtensible(global)) return false;
     if (getPrototypeOf(global) !== globalProto && !setPrototypeOf(global, globalProto)) {
@@ -171,27 +181,38 @@
     setPrototypeOf(now, null);
     const keys = ownKeys(now);
     if (keys.length > count + maxAdded) return false;
-    if (keys.length !== count) {
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i];
-        if (recorded[key] === undefined && !deleteProperty(global, key)) return false;
+    // Delete what the job added, and find where the recorded keys stop being in their
+    // recorded order (a deleted key, or one deleted and added again, which moves it last).
+    let next = 0;
+    let broken = -1;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (recorded[key] === undefined) {
+        if (!deleteProperty(global, key)) return false;
+      } else if (broken < 0) {
+        if (key === recordedKeys[next]) next++;
+        else broken = next;
       }
     }
-    for (let i = 0; i < count; i++) {
-      const key = recordedKeys[i];
-      const a = now[key];
-      const b = recorded[key];
-      if (
-        a === undefined ||
-        !is(a.value, b.value) ||
-        a.get !== b.get ||
-        a.set !== b.set ||
-        a.writable !== b.writable ||
-        a.enumerable !== b.enumerable ||
-        a.configurable !== b.configurable
-      ) {
-        if (!define(global, key, b)) return false;
+    if (broken < 0) broken = next;
+    // From there on, every recorded property is deleted and defined again, in order.
+    if (broken < count) {
+      if (broken <= lastFixed) return false;
+      for (let i = broken; i < count; i++) {
+        if (now[recordedKeys[i]] !== undefined && !deleteProperty(global, recordedKeys[i])) {
+          return false;
+        }
       }
+      for (let i = broken; i < count; i++) {
+        if (!define(global, recordedKeys[i], recorded[recordedKeys[i]])) return false;
+      }
+    }
+    // Before it, the properties are where they were; only their values or attributes may
+    // have changed.
+    for (let i = 0; i < broken; i++) {
+      const key = recordedKeys[i];
+      const d = recorded[key];
+      if (!same(now[key], d) && !define(global, key, d)) return false;
     }
     return true;
   };

@@ -41,20 +41,84 @@
 //!
 //! The second mechanism is outside QuickJS and assumes the first can fail. Each job runs on
 //! a plain worker thread owned by the sandbox (never a tokio worker), which keeps a warm
-//! runtime and uses a fresh context per job. The caller waits for the answer until the
-//! deadline plus [`ScriptLimits::grace`]; past that it returns [`ScriptError::Timeout`] and
-//! abandons the worker, whose place is taken by a new one; the abandoned thread exits on
-//! its own if it ever finishes. A thread stuck in native code cannot be killed safely, so
-//! abandoned workers that are still alive are counted, and while
-//! [`ScriptLimits::max_abandoned`] of them exist new jobs fail fast with
-//! [`ScriptError::Unavailable`] instead of piling up behind them. After any limit
-//! violation the worker discards its runtime and starts a new one.
+//! runtime and a hardened context. The caller waits for the answer until the deadline plus
+//! [`ScriptLimits::grace`]; past that it returns [`ScriptError::Timeout`] and abandons the
+//! worker, whose place is taken by a new one; the abandoned thread exits on its own if it
+//! ever finishes. A thread stuck in native code cannot be killed safely, so abandoned
+//! workers that are still alive are counted, and while [`ScriptLimits::max_abandoned`] of
+//! them exist new jobs fail fast with [`ScriptError::Unavailable`] instead of piling up
+//! behind them. After any limit violation (timeout, memory, stack) and whenever a job
+//! leaves promise jobs pending (they hold the context and would run code that no deadline
+//! covers), the worker discards its runtime and, right after answering, builds a new one
+//! with a hardened context.
 //!
-//! Hardening a context means compiling the prelude, which costs several times more than
-//! the typical script. A worker therefore prepares the context of its next job right after
-//! answering the current one, and the pool hands a job to a worker whose context is ready
-//! when it has one; a step arriving while a core is free only pays for compiling and
-//! running its own code.
+//! ## One hardened context for many jobs
+//!
+//! Hardening a context (the prelude, then the lockdown below) takes a few milliseconds,
+//! dozens of times what a typical step costs, so a worker hardens a context once and runs
+//! up to 256 jobs in it. That is sound only if nothing a job does is visible to a later
+//! one; three things see to it.
+//!
+//! - **Lockdown.** After the prelude, every object reachable from the global object
+//!   (property values, getters and setters, prototypes) is frozen, together with the
+//!   intrinsics that only instances lead to (the prototypes of every function kind, of
+//!   generators, of the array, map, set, string and regexp iterators and the iterator
+//!   helpers, `%TypedArray%`) and the originals the prelude replaced. Writing to a built-in
+//!   therefore fails silently in sloppy code and throws in strict code.
+//!   `Error.prepareStackTrace` and `Error.stackTraceLimit`, whose setters change state of
+//!   the context rather than a property, become read-only data properties. Frozen
+//!   prototypes would break ordinary code that assigns an inherited name on its own objects
+//!   (`this.name = ...` in an `Error` subclass, `o.toString = ...`), so on prototypes
+//!   `constructor`, `toString`, `toLocaleString`, `valueOf` and `toJSON` (every method of
+//!   `Object.prototype`, and `name` and `message` of the error prototypes) are accessors
+//!   whose setter defines the property on the receiver instead.
+//! - **Reset.** The global object itself is not frozen: sloppy scripts may assign undeclared
+//!   variables. The lockdown records its properties (attributes, values and order) and its
+//!   prototype; after every job the worker deletes the properties the job added and puts
+//!   back the ones it replaced, redefined or deleted, in their recorded order. The reset
+//!   never runs script code (there is no `Proxy`, and it reads descriptors, not values).
+//!   Everything a job gets (`input`, `workflow_data`, `context`, `secrets`) is a fresh
+//!   argument, and the per-job state (mock clock, console target, log budget, deadline) is
+//!   set for each job.
+//! - **One function, nothing else.** The code is compiled as the body of a function
+//!   expression. Code that closes that function early (`}); let x = 1; (function () {`)
+//!   would run statements at the top level, whose `let`, `const` and `var` bindings live in
+//!   the context where no reset reaches them. QuickJS keeps each function's source text, so
+//!   the compiled function's text must be exactly the wrapper; when it is not, or when
+//!   evaluating the wrapper threw (a syntax error included), the job fails with
+//!   [`ScriptError::Syntax`] and the context is replaced.
+//!
+//! A context is also replaced when the reset cannot restore the global object (a job made
+//! it non-extensible, defined a non-configurable property on it, deleted a global listed
+//! before the non-configurable `undefined`, `NaN` and `Infinity`, or added more than 1024
+//! globals), when the heap stays large after a collection (a job kept memory alive where
+//! the reset cannot see it, such as a private field stamped on a built-in through a base
+//! constructor that returns another object), and after its 256th job. Replacing a context
+//! costs nothing to the caller: the worker answers first, then resets or rebuilds, and
+//! the pool prefers a worker that is ready; a job arriving while a core is free only pays
+//! for compiling and running its own code.
+//!
+//! Memory stays bounded and the limit stays per job in effect: after each job the worker
+//! lowers QuickJS's collection threshold to the hardened context's size plus 1/64 of
+//! [`ScriptLimits::memory_bytes`], so the reset's own allocations make QuickJS collect the
+//! cycles a job left behind when they exceed that. A job thus always has the limit minus
+//! the context (about 0.4 MB) minus at most 1/64 of the limit.
+//!
+//! Limits of the isolation, each accepted on purpose:
+//!
+//! - The `Symbol.for` registry belongs to the runtime (it did with one context per job
+//!   too). An entry carries only its key, which a reader must already know, so nothing
+//!   flows through it.
+//! - `Math.random` continues one sequence across the jobs of a context instead of being
+//!   reseeded for each.
+//! - The accessors on built-in prototypes show as accessors to
+//!   `Object.getOwnPropertyDescriptor`, and assigning one of those names on the prototype
+//!   itself throws even in sloppy code (a setter cannot know the caller's mode).
+//! - A private field stamped on a built-in survives until the context is replaced; only
+//!   the class that stamped it can read it, and that class dies with its job.
+//! - A job that leaves promise jobs pending, or whose code does not compile, costs its
+//!   worker a new context (a few milliseconds, after the answer).
+//! - Timing is not isolated: engine caches warmed by one job may make the next faster.
 
 mod engine;
 mod error;
@@ -62,6 +126,8 @@ mod outcome;
 mod pool;
 mod worker;
 
+#[cfg(test)]
+mod isolation_tests;
 #[cfg(test)]
 mod tests;
 

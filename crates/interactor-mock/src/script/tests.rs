@@ -151,23 +151,3 @@ fn a_job_waits_for_a_busy_pool_instead_of_failing() {
         json!(1)
     );
 }
-
-#[test]
-fn probe_costs() {
-    let limits = ScriptLimits::default();
-    let target = super::worker::LogTarget::default();
-    let engine = super::engine::Engine::new(&limits).unwrap();
-    let t = Instant::now();
-    let h = engine.harden(&limits, &target).unwrap();
-    eprintln!("HARDEN {:?}", t.elapsed());
-    let t = Instant::now();
-    for _ in 0..1000 { assert!(h.reset()); }
-    eprintln!("RESET {:?}", t.elapsed() / 1000);
-    let t = Instant::now();
-    for _ in 0..1000 { engine.runtime.run_gc(); }
-    eprintln!("GC {:?}", t.elapsed() / 1000);
-    let t = Instant::now();
-    for _ in 0..1000 { let _ = engine.runtime.memory_usage(); }
-    eprintln!("MEMUSAGE {:?}", t.elapsed() / 1000);
-    eprintln!("{:?}", engine.runtime.memory_usage());
-}
