@@ -135,7 +135,13 @@ impl RateLimiter {
             windows.insert(account.to_owned(), [(window, 0); 3]);
         }
         let Some(counts) = windows.get_mut(account) else {
-            return Decision { allowed: true, limit, remaining: limit, reset, retry_after };
+            return Decision {
+                allowed: true,
+                limit,
+                remaining: limit,
+                reset,
+                retry_after,
+            };
         };
         let entry = &mut counts[category.index()];
         if entry.0 != window {

@@ -143,8 +143,11 @@ async fn cancel_ends_a_halted_instance_once() {
 #[tokio::test]
 async fn a_throwing_script_fails_the_instance_with_script_error() {
     let api = Api::start().await;
-    api.deploy(one_step("boom", "console.log('checking'); throw new Error('bad data')"))
-        .await;
+    api.deploy(one_step(
+        "boom",
+        "console.log('checking'); throw new Error('bad data')",
+    ))
+    .await;
 
     let failed = api.start_instance("boom", json!({})).await;
 
@@ -458,10 +461,16 @@ async fn every_response_carries_a_request_id_and_echoes_the_callers() {
 #[tokio::test]
 async fn workflow_data_over_256_kb_fails_the_step() {
     let api = Api::start().await;
-    api.deploy(one_step("hoarder", "return { blob: 'x'.repeat(300 * 1024) }"))
-        .await;
-    api.deploy(one_step("modest", "return { blob: 'x'.repeat(200 * 1024) }"))
-        .await;
+    api.deploy(one_step(
+        "hoarder",
+        "return { blob: 'x'.repeat(300 * 1024) }",
+    ))
+    .await;
+    api.deploy(one_step(
+        "modest",
+        "return { blob: 'x'.repeat(200 * 1024) }",
+    ))
+    .await;
 
     let failed = api.start_instance("hoarder", json!({})).await;
     let fine = api.start_instance("modest", json!({})).await;

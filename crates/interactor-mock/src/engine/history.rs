@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use interactor_client::model::{
     ErrorCode, ErrorList, ErrorRecord, HistoryEvent, HistoryEventType, HistoryPage, Pagination,
 };
-use serde_json::Value;
 
-use super::records::{InstanceRecord, StoredEvent};
+use super::records::InstanceRecord;
+use super::stored::{EventId, StoredEvent};
 use super::{Engine, EngineError, read};
 
 /// Events per page unless the caller says otherwise.
@@ -98,16 +98,8 @@ pub(crate) fn page_size(limit: Option<usize>) -> Result<usize, EngineError> {
     }
 }
 
-fn shown(stored: &StoredEvent, include_data: bool) -> HistoryEvent {
-    let mut event = stored.event.clone();
-    if include_data {
-        event.workflow_data = Some(Value::Object((*stored.data).clone()));
-    }
-    event
-}
-
 fn in_window(
-    event: &HistoryEvent,
+    event: &StoredEvent,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> bool {
@@ -160,19 +152,23 @@ impl Engine {
         let record = slot.lock();
 
         let matching = record.events.iter().filter(|stored| {
-            let event = &stored.event;
-            (query.types.is_empty() || query.types.contains(&event.kind))
+            (query.types.is_empty() || query.types.iter().any(|kind| stored.is(kind)))
                 && query
                     .thread
                     .as_ref()
-                    .is_none_or(|t| event.thread.as_ref() == Some(t))
-                && in_window(event, query.since, query.until)
+                    .is_none_or(|t| stored.thread.as_deref() == Some(t.as_str()))
+                && in_window(stored, query.since, query.until)
         });
-        let (events, pagination) = page(
-            matching.map(|stored| (stored.event.id.clone(), shown(stored, query.include_data))),
+        // Events are unpacked only once they are on the page.
+        let (taken, pagination) = page(
+            matching.map(|stored| (stored.id.render(), stored)),
             after.as_deref(),
             size,
         );
+        let events = taken
+            .into_iter()
+            .map(|stored| stored.unpack(query.include_data))
+            .collect();
         Ok(HistoryPage {
             instance_id: record.id.clone(),
             workflow_id: Some(record.workflow_id.clone()),
@@ -195,11 +191,12 @@ impl Engine {
     ) -> Result<HistoryEvent, EngineError> {
         let slot = self.slot(id)?;
         let record = slot.lock();
+        let wanted = EventId::new(event_id.to_owned());
         record
             .events
             .iter()
-            .find(|stored| stored.event.id == event_id)
-            .map(|stored| shown(stored, include_data))
+            .find(|stored| stored.id == wanted)
+            .map(|stored| stored.unpack(include_data))
             .ok_or_else(|| {
                 EngineError::new(
                     ErrorCode::EventNotFound,
@@ -256,12 +253,12 @@ fn error_records<'a>(
     record
         .events
         .iter()
-        .filter(|stored| stored.event.kind == HistoryEventType::Error)
-        .filter(|stored| in_window(&stored.event, query.since, query.until))
+        .filter(|stored| stored.is(&HistoryEventType::Error))
+        .filter(|stored| in_window(stored, query.since, query.until))
         .map(|stored| ErrorRecord {
             instance_id: record.id.clone(),
             workflow_name: Some(record.workflow_name.clone()),
             namespace: Some(record.namespace.clone()),
-            event: stored.event.clone(),
+            event: stored.unpack(false),
         })
 }

@@ -1,5 +1,5 @@
 //! HTTP logic: outbound requests with templates, timeouts and retries, test stubs, and a
-//! journal of every call.
+//! journal of the latest calls.
 //!
 //! Requests are really sent with reqwest unless a stub matches. A stub matches on the
 //! method (when it names one) and the URL: equal, or starting with the stub's URL when
@@ -10,8 +10,14 @@
 //! timeouts and 5xx answers are retried, after 100 ms × attempt (`linear`) or
 //! 100 ms × 2^(attempt−1) (`exponential`, the default). The mock shortens the platform's
 //! delays so tests stay fast; the number and order of attempts are the same.
+//!
+//! The journal keeps the last [`JOURNAL_CAPACITY`] attempts and drops the oldest, like the
+//! journal of incoming requests, so that a long-running mock does not grow without bound.
+//! The reqwest client (and the TLS roots it loads) is built on the first real request, so
+//! that starting a mock whose HTTP logic is stubbed or absent does not pay for it.
 
-use std::sync::{Mutex, PoisonError};
+use std::collections::VecDeque;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -27,6 +33,9 @@ use crate::template::{TemplateScope, render_string, render_value};
 
 /// Timeout of an HTTP logic request without a `timeout`, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+/// Outbound attempts kept in the journal; older ones are dropped.
+pub const JOURNAL_CAPACITY: usize = 10_000;
 
 const RETRY_BASE: Duration = Duration::from_millis(100);
 
@@ -122,9 +131,10 @@ pub(crate) enum HttpFailure {
 #[derive(Debug)]
 pub struct HttpLogic {
     clock: Clock,
-    client: reqwest::Client,
+    /// Built on the first request that no stub answers.
+    client: OnceLock<reqwest::Client>,
     stubs: Mutex<Vec<HttpStub>>,
-    journal: Mutex<Vec<HttpCall>>,
+    journal: Mutex<VecDeque<HttpCall>>,
 }
 
 struct Prepared {
@@ -146,7 +156,7 @@ impl HttpLogic {
     pub fn new(clock: Clock) -> Self {
         Self {
             clock,
-            client: reqwest::Client::new(),
+            client: OnceLock::new(),
             stubs: Mutex::default(),
             journal: Mutex::default(),
         }
@@ -168,12 +178,14 @@ impl HttpLogic {
             .clear();
     }
 
-    /// Every attempt so far, oldest first.
+    /// The last [`JOURNAL_CAPACITY`] attempts, oldest first.
     pub fn calls(&self) -> Vec<HttpCall> {
         self.journal
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Forgets stubs and the journal.
@@ -272,10 +284,11 @@ impl HttpLogic {
     }
 
     fn log(&self, call: HttpCall) {
-        self.journal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(call);
+        let mut journal = self.journal.lock().unwrap_or_else(PoisonError::into_inner);
+        if journal.len() == JOURNAL_CAPACITY {
+            journal.pop_front();
+        }
+        journal.push_back(call);
     }
 
     fn take_stub(&self, method: &str, url: &str) -> Option<HttpStub> {
@@ -313,6 +326,7 @@ impl HttpLogic {
         };
         let mut builder = self
             .client
+            .get_or_init(reqwest::Client::new)
             .request(method, &request.url)
             .timeout(request.timeout);
         for (name, value) in &request.headers {

@@ -22,8 +22,11 @@ pub mod http;
 mod lifecycle;
 mod metrics;
 mod records;
+#[cfg(test)]
+mod resume_tests;
 mod run;
 mod snapshot;
+mod stored;
 
 use std::collections::HashMap;
 
@@ -48,6 +51,7 @@ pub use events::{EngineEvent, EventSink};
 pub use history::{DEFAULT_PAGE_SIZE, ErrorQuery, HistoryQuery, MAX_PAGE_SIZE};
 use records::{InstanceRecord, ResumeRecord, VersionRecord, WorkflowRecord};
 pub use snapshot::{EngineSnapshot, SNAPSHOT_VERSION};
+use stored::Names;
 
 /// Largest accepted `workflow_data`, serialised (the reference's instance limit).
 pub const MAX_WORKFLOW_DATA_BYTES: usize = 256 * 1024;
@@ -131,6 +135,8 @@ pub(crate) struct Inner {
     pub(crate) metrics: metrics::Metrics,
     /// Active instances per namespace, for the quota.
     pub(crate) active: Mutex<HashMap<String, usize>>,
+    /// Shared copies of the names history events repeat.
+    pub(crate) names: Names,
     workflows: RwLock<IndexMap<String, WorkflowRecord>>,
     instances: RwLock<IndexMap<String, Arc<InstanceSlot>>>,
 }
@@ -143,7 +149,8 @@ pub(crate) struct InstanceSlot {
     /// Bumped by every change of the instance.
     revision: AtomicU64,
     /// Bumped by every change of one thread. A short lock, never held while executing.
-    thread_revisions: Mutex<HashMap<String, u64>>,
+    /// A list rather than a map: an instance has few threads.
+    thread_revisions: Mutex<Vec<(Box<str>, u64)>>,
     record: Mutex<InstanceRecord>,
 }
 
@@ -165,7 +172,10 @@ impl InstanceSlot {
                     .thread_revisions
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner);
-                revisions.get(thread).copied().unwrap_or(0)
+                revisions
+                    .iter()
+                    .find(|(id, _)| **id == *thread)
+                    .map_or(0, |(_, revision)| *revision)
             }
             None => self.revision.load(Ordering::Acquire),
         }
@@ -179,7 +189,13 @@ impl InstanceSlot {
                 .thread_revisions
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            *revisions.entry(thread.to_owned()).or_default() += 1;
+            match revisions.iter_mut().find(|(id, _)| **id == *thread) {
+                Some((_, revision)) => *revision += 1,
+                None => {
+                    revisions.reserve_exact(1);
+                    revisions.push((Box::from(thread), 1));
+                }
+            }
         }
     }
 
@@ -211,6 +227,7 @@ impl Engine {
             sink: RwLock::default(),
             active: Mutex::default(),
             metrics: metrics::Metrics::default(),
+            names: Names::default(),
             workflows: RwLock::default(),
             instances: RwLock::default(),
             config,
@@ -266,6 +283,7 @@ impl Engine {
             .clear();
         write(&self.inner.secrets).clear();
         write(&self.inner.ai_replies).clear();
+        self.inner.names.clear();
         self.inner.http.reset();
     }
 
@@ -570,12 +588,7 @@ impl Engine {
         let expected = request.expected_state.as_deref();
         // The resume that a racing request lost to: the named thread's last one, or the
         // instance's last one.
-        let last_thread = thread
-            .map(str::to_owned)
-            .or_else(|| record.last_resumed_thread.clone());
-        let last = last_thread
-            .as_ref()
-            .and_then(|t| record.last_resumes.get(t));
+        let last = record.last_resume(thread);
 
         let race = match &target {
             Some((_, state)) => {
@@ -596,6 +609,8 @@ impl Engine {
         };
 
         let was_active = is_active(&record.status);
+        // The summary entry the resume closes, whose `input_received` will be the input.
+        let entry = record.thread(&thread_id).map_or(0, |t| t.entry);
         let outcome = match run::resume(&self.inner, &mut record, &thread_id, &input, ctx) {
             Err(err) if err.leaves_instance_unchanged() => return Err(err),
             outcome => outcome,
@@ -603,16 +618,7 @@ impl Engine {
 
         self.track_active(&record.namespace, was_active, is_active(&record.status));
         let view = record.view();
-        let response = outcome.clone().map(|()| view.clone());
-        record.last_resumes.insert(
-            thread_id.clone(),
-            ResumeRecord {
-                from_state,
-                input,
-                response,
-            },
-        );
-        record.last_resumed_thread = Some(thread_id.clone());
+        record.remember_resume(&thread_id, from_state, entry, outcome.clone());
         slot.bump(Some(&thread_id));
         let events = record.take_events();
         drop(record);
@@ -671,10 +677,11 @@ fn race_outcome(
     halted: Option<&(String, String)>,
 ) -> Result<Instance, EngineError> {
     if let Some(last) = last
-        && last.input == *input
+        && record.resume_input(last) == Some(input)
         && expected.is_none_or(|e| e == last.from_state)
+        && let Some(answer) = record.resume_answer(last)
     {
-        return last.response.clone();
+        return answer;
     }
 
     let expected_state = expected

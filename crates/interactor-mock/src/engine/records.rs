@@ -1,15 +1,15 @@
 //! What the engine stores, and how it is shown on the wire.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use interactor_client::model::{
-    ErrorCode, HaltedOptions, HistoryEntry, HistoryEvent, Instance, InstanceStatus, Presentation,
-    Thread, ThreadStatus, VersionStatus, Workflow, WorkflowDefinition, WorkflowVersion,
+    ErrorCode, HaltedOptions, HistoryEntry, Instance, InstanceStatus, Presentation, Thread,
+    ThreadStatus, VersionStatus, Workflow, WorkflowDefinition, WorkflowVersion,
 };
 use serde_json::{Map, Value};
 
+use super::stored::{Packed, Snapshot, StoredEvent};
 use super::{EngineError, EngineEvent};
 use crate::ids;
 use interactor_client::model::EventError;
@@ -93,7 +93,7 @@ pub(crate) struct ThreadRecord {
     pub(crate) status: ThreadStatus,
     pub(crate) state: String,
     pub(crate) parent: Option<String>,
-    pub(crate) halt: Option<HaltView>,
+    pub(crate) halt: Option<Box<HaltView>>,
     /// Index of this thread's entry for its current state in the instance's summary.
     pub(crate) entry: usize,
 }
@@ -116,17 +116,29 @@ impl ThreadRecord {
     }
 }
 
-/// The resume that last moved a thread, kept to answer the requests that raced it.
+/// The resume that last moved a thread, kept to answer the requests that raced it: one
+/// that arrives with the same input gets the same answer.
+///
+/// The answer is not stored as a copy of the instance. Until the instance changes again
+/// it is the instance as it stands, rebuilt on demand; the next change of the instance
+/// (another thread's resume, a cancellation) first keeps a copy of every answer that it
+/// is about to make stale ([`InstanceRecord::begin_change`]). A finished instance never
+/// changes again, so the common case keeps no copy at all. The input is not stored
+/// either: it is the `input_received` of the summary entry the resume closed.
 pub(crate) struct ResumeRecord {
+    pub(crate) thread: String,
     pub(crate) from_state: String,
-    pub(crate) input: Map<String, Value>,
-    pub(crate) response: Result<Instance, EngineError>,
+    /// Index of the summary entry whose `input_received` is the resume's input.
+    pub(crate) entry: usize,
+    pub(crate) answer: Result<Answer, Box<EngineError>>,
 }
 
-/// A history event and the `workflow_data` snapshot it was recorded with.
-pub(crate) struct StoredEvent {
-    pub(crate) event: HistoryEvent,
-    pub(crate) data: Arc<Map<String, Value>>,
+/// The instance a resume answered with.
+pub(crate) enum Answer {
+    /// The instance as it stands, which has not changed since: its revision then.
+    Current(u64),
+    /// A copy, kept because the instance changed after the resume.
+    Kept(Box<Instance>),
 }
 
 pub(crate) struct InstanceRecord {
@@ -138,7 +150,7 @@ pub(crate) struct InstanceRecord {
     pub(crate) definition: Arc<WorkflowDefinition>,
     pub(crate) status: InstanceStatus,
     workflow_data: Map<String, Value>,
-    snapshot: Option<Arc<Map<String, Value>>>,
+    snapshot: Option<Snapshot>,
     pub(crate) threads: Vec<ThreadRecord>,
     pub(crate) next_thread: u32,
     pub(crate) summary: Vec<HistoryEntry>,
@@ -150,10 +162,12 @@ pub(crate) struct InstanceRecord {
     pub(crate) updated_at: DateTime<Utc>,
     pub(crate) completed_at: Option<DateTime<Utc>>,
     pub(crate) cancelled_at: Option<DateTime<Utc>>,
+    /// Counts the changes of the instance after it was created.
+    revision: u64,
     /// The resume that last moved each thread.
-    pub(crate) last_resumes: HashMap<String, ResumeRecord>,
-    /// The thread of the most recent resume.
-    pub(crate) last_resumed_thread: Option<String>,
+    last_resumes: Vec<ResumeRecord>,
+    /// Index in `last_resumes` of the most recent resume.
+    last_resumed: Option<usize>,
     /// Webhook events of the operation under way, published once it commits.
     pub(crate) pending_events: Vec<EngineEvent>,
 }
@@ -186,8 +200,9 @@ impl InstanceRecord {
             updated_at: now,
             completed_at: None,
             cancelled_at: None,
-            last_resumes: HashMap::new(),
-            last_resumed_thread: None,
+            revision: 0,
+            last_resumes: Vec::new(),
+            last_resumed: None,
             pending_events: Vec::new(),
             definition,
         }
@@ -203,10 +218,10 @@ impl InstanceRecord {
     }
 
     /// A shared snapshot of `workflow_data`, made again only after it changed.
-    pub(crate) fn snapshot(&mut self) -> Arc<Map<String, Value>> {
+    pub(crate) fn snapshot(&mut self) -> Snapshot {
         Arc::clone(
             self.snapshot
-                .get_or_insert_with(|| Arc::new(self.workflow_data.clone())),
+                .get_or_insert_with(|| Arc::new(Packed::new(self.workflow_data.clone()))),
         )
     }
 
@@ -299,7 +314,10 @@ impl InstanceRecord {
     /// The instance in full, as `GET /workflows/instances/{id}` shows it.
     pub(crate) fn view(&self) -> Instance {
         let halted = self.focus().filter(|t| t.status == ThreadStatus::Halted);
-        let halt = halted.and_then(|t| t.halt.clone()).unwrap_or_default();
+        let halt = halted
+            .and_then(|t| t.halt.as_deref())
+            .cloned()
+            .unwrap_or_default();
         Instance {
             workflow_data: Some(self.workflow_data.clone()),
             halting_presentation: halt.presentation,
@@ -342,4 +360,96 @@ impl InstanceRecord {
         std::mem::take(&mut self.pending_events)
     }
 
+    /// Called before an operation changes an instance that exists already: keeps a copy of
+    /// each remembered resume answer that is still the instance as it stands (except the
+    /// answer for `except`, which the operation replaces), then counts the change.
+    pub(crate) fn begin_change(&mut self, except: Option<&str>) {
+        let revision = self.revision;
+        let stale = |r: &ResumeRecord| {
+            matches!(r.answer, Ok(Answer::Current(at)) if at == revision)
+                && except != Some(r.thread.as_str())
+        };
+        if self.last_resumes.iter().any(stale) {
+            let view = self.view();
+            for record in &mut self.last_resumes {
+                if stale(record) {
+                    record.answer = Ok(Answer::Kept(Box::new(view.clone())));
+                }
+            }
+        }
+        self.revision += 1;
+    }
+
+    /// Remembers the resume of `thread` from `from_state` that closed summary entry `entry`
+    /// and ended with `outcome`; the instance as it stands now is its answer.
+    pub(crate) fn remember_resume(
+        &mut self,
+        thread: &str,
+        from_state: String,
+        entry: usize,
+        outcome: Result<(), EngineError>,
+    ) {
+        let record = ResumeRecord {
+            thread: thread.to_owned(),
+            from_state,
+            entry,
+            answer: outcome
+                .map(|()| Answer::Current(self.revision))
+                .map_err(Box::new),
+        };
+        let index = match self.last_resumes.iter().position(|r| r.thread == thread) {
+            Some(index) => {
+                self.last_resumes[index] = record;
+                index
+            }
+            None => {
+                self.last_resumes.push(record);
+                self.last_resumes.len() - 1
+            }
+        };
+        self.last_resumed = Some(index);
+        if self.status.is_finished() {
+            self.last_resumes.shrink_to_fit();
+        }
+    }
+
+    /// The last resume of `thread`, or the instance's last resume.
+    pub(crate) fn last_resume(&self, thread: Option<&str>) -> Option<&ResumeRecord> {
+        match thread {
+            Some(thread) => self.last_resumes.iter().find(|r| r.thread == thread),
+            None => self.last_resumed.and_then(|i| self.last_resumes.get(i)),
+        }
+    }
+
+    /// The input `last` resumed with.
+    pub(crate) fn resume_input(&self, last: &ResumeRecord) -> Option<&Map<String, Value>> {
+        match self.summary.get(last.entry)?.input_received.as_ref()? {
+            Value::Object(input) => Some(input),
+            _ => None,
+        }
+    }
+
+    /// What `last` answered: `None` when that answer was lost (never, as long as every
+    /// change goes through [`InstanceRecord::begin_change`]).
+    pub(crate) fn resume_answer(
+        &self,
+        last: &ResumeRecord,
+    ) -> Option<Result<Instance, EngineError>> {
+        match &last.answer {
+            Ok(Answer::Current(at)) => (*at == self.revision).then(|| Ok(self.view())),
+            Ok(Answer::Kept(instance)) => Some(Ok((**instance).clone())),
+            Err(err) => Some(Err((**err).clone())),
+        }
+    }
+
+    /// Gives back the spare capacity of a finished instance, which grows no more.
+    pub(crate) fn compact(&mut self) {
+        self.events.shrink_to_fit();
+        self.summary.shrink_to_fit();
+        self.threads.shrink_to_fit();
+        self.last_resumes.shrink_to_fit();
+        for entry in &mut self.summary {
+            entry.logs.shrink_to_fit();
+        }
+    }
 }

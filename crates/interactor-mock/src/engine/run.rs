@@ -10,7 +10,8 @@ use interactor_client::model::{
 };
 use serde_json::{Map, Value};
 
-use super::records::{InstanceRecord, MAIN_THREAD, StoredEvent, ThreadRecord};
+use super::records::{InstanceRecord, MAIN_THREAD, ThreadRecord};
+use super::stored::StoredEvent;
 use super::{
     CallContext, EngineError, EngineEvent, Inner, MAX_AUTOMATIC_STEPS, MAX_LIVE_THREADS,
     MAX_WORKFLOW_DATA_BYTES, condition, halt, http, read,
@@ -60,6 +61,8 @@ pub(super) fn start(
     created.initial_state = Some(initial.clone());
     created.input = Some(Value::Object(input.clone()));
     run.record(created);
+    // Most instances never fork.
+    run.rec.threads.reserve_exact(1);
     run.rec.threads.push(ThreadRecord {
         id: MAIN_THREAD.to_owned(),
         status: ThreadStatus::Running,
@@ -104,6 +107,7 @@ pub(super) fn resume(
 
     let now = inner.clock.now();
     let before = rec.data().clone();
+    rec.begin_change(Some(thread_id));
     let mut run = Run {
         inner,
         rec,
@@ -136,6 +140,7 @@ pub(super) fn resume(
 
 /// Ends every live thread and the instance, as the cancel endpoint or a TTL does.
 pub(super) fn cancel(inner: &Inner, rec: &mut InstanceRecord, reason: &str, ctx: &CallContext) {
+    rec.begin_change(None);
     let input = Map::new();
     let mut run = Run {
         inner,
@@ -159,6 +164,7 @@ pub(super) fn cancel(inner: &Inner, rec: &mut InstanceRecord, reason: &str, ctx:
     run.record(event);
     tracing::debug!(instance_id = %run.rec.id, reason, "instance cancelled");
     run.notify(WebhookEventType::InstanceCancelled);
+    run.rec.compact();
 }
 
 /// The state a resume moves to, with `data` updated by the input.
@@ -271,7 +277,8 @@ impl Run<'_> {
     fn record(&mut self, event: HistoryEvent) {
         let data = self.rec.snapshot();
         self.rec.updated_at = event.timestamp;
-        self.rec.events.push(StoredEvent { event, data });
+        let stored = StoredEvent::pack(event, data, &self.inner.names);
+        self.rec.events.push(stored);
     }
 
     fn notify(&mut self, kind: WebhookEventType) {
@@ -288,8 +295,16 @@ impl Run<'_> {
         // moment (a resume that halts again sends `resumed` before `halted`).
         let instance = self.rec.view();
         let failed = kind == WebhookEventType::InstanceFailed;
-        let error = if failed { self.rec.failure.clone() } else { None };
-        self.rec.pending_events.push(EngineEvent { kind, instance, error });
+        let error = if failed {
+            self.rec.failure.clone()
+        } else {
+            None
+        };
+        self.rec.pending_events.push(EngineEvent {
+            kind,
+            instance,
+            error,
+        });
     }
 
     fn state(&self, name: &str) -> Step<State> {
@@ -370,7 +385,7 @@ impl Run<'_> {
         };
         let thread = &mut self.rec.threads[index];
         thread.status = ThreadStatus::Halted;
-        thread.halt = Some(view);
+        thread.halt = Some(Box::new(view));
         let thread_id = thread.id.clone();
 
         let mut event = self.event(HistoryEventType::Halt, "halted", &thread_id);
@@ -727,6 +742,9 @@ impl Run<'_> {
                 self.notify(WebhookEventType::InstanceHalted);
             }
             _ => {}
+        }
+        if self.rec.status.is_finished() {
+            self.rec.compact();
         }
         result
     }

@@ -19,9 +19,8 @@ use interactor_client::model::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::records::{
-    HaltView, InstanceRecord, StoredEvent, ThreadRecord, VersionRecord, WorkflowRecord,
-};
+use super::records::{HaltView, InstanceRecord, ThreadRecord, VersionRecord, WorkflowRecord};
+use super::stored::{Names, Packed, Snapshot, StoredEvent};
 use super::{Engine, EngineError, InstanceSlot, read, write};
 
 /// The format version of [`EngineSnapshot`].
@@ -188,7 +187,11 @@ impl Engine {
             let id = i.id.clone();
             instances.insert(
                 id,
-                Arc::new(InstanceSlot::new(import_instance(i, definition))),
+                Arc::new(InstanceSlot::new(import_instance(
+                    i,
+                    definition,
+                    &self.inner.names,
+                ))),
             );
         }
 
@@ -232,11 +235,7 @@ fn export_instance(record: &InstanceRecord) -> InstanceSnapshot {
         events: record
             .events
             .iter()
-            .map(|stored| {
-                let mut event = stored.event.clone();
-                event.workflow_data = Some(Value::Object((*stored.data).clone()));
-                event
-            })
+            .map(|stored| stored.unpack(true))
             .collect(),
         error: record.error.clone(),
         failure: record.failure.clone(),
@@ -247,7 +246,11 @@ fn export_instance(record: &InstanceRecord) -> InstanceSnapshot {
     }
 }
 
-fn import_instance(i: InstanceSnapshot, definition: Arc<WorkflowDefinition>) -> InstanceRecord {
+fn import_instance(
+    i: InstanceSnapshot,
+    definition: Arc<WorkflowDefinition>,
+    names: &Names,
+) -> InstanceRecord {
     let mut record = InstanceRecord::new(
         i.id,
         i.workflow_id,
@@ -262,9 +265,11 @@ fn import_instance(i: InstanceSnapshot, definition: Arc<WorkflowDefinition>) -> 
         .threads
         .into_iter()
         .map(|t| {
-            let halt = (t.presentation.is_some() || t.options.is_some()).then(|| HaltView {
-                presentation: t.presentation,
-                options: t.options,
+            let halt = (t.presentation.is_some() || t.options.is_some()).then(|| {
+                Box::new(HaltView {
+                    presentation: t.presentation,
+                    options: t.options,
+                })
             });
             ThreadRecord {
                 id: t.id,
@@ -279,7 +284,7 @@ fn import_instance(i: InstanceSnapshot, definition: Arc<WorkflowDefinition>) -> 
     record.next_thread = i.next_thread;
     record.summary = i.summary;
 
-    let mut last: Option<Arc<Map<String, Value>>> = None;
+    let mut last: Option<(Map<String, Value>, Snapshot)> = None;
     record.events = i
         .events
         .into_iter()
@@ -289,14 +294,14 @@ fn import_instance(i: InstanceSnapshot, definition: Arc<WorkflowDefinition>) -> 
                 _ => Map::new(),
             };
             let shared = match &last {
-                Some(previous) if **previous == data => Arc::clone(previous),
-                _ => Arc::new(data),
+                Some((previous, shared)) if *previous == data => Arc::clone(shared),
+                _ => {
+                    let shared = Arc::new(Packed::new(data.clone()));
+                    last = Some((data, Arc::clone(&shared)));
+                    shared
+                }
             };
-            last = Some(Arc::clone(&shared));
-            StoredEvent {
-                event,
-                data: shared,
-            }
+            StoredEvent::pack(event, shared, names)
         })
         .collect();
     record.error = i.error;

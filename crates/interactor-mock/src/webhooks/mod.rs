@@ -301,7 +301,11 @@ impl Webhooks {
 
     /// Every subscription with its secret, for the state file.
     pub(crate) fn export_subscriptions(&self) -> Vec<SubscriptionSnapshot> {
-        self.lock().subscriptions.values().map(SubscriptionSnapshot::from).collect()
+        self.lock()
+            .subscriptions
+            .values()
+            .map(SubscriptionSnapshot::from)
+            .collect()
     }
 
     /// Replaces every subscription (and drops every delivery) with `subscriptions`.
