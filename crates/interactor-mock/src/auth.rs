@@ -23,6 +23,9 @@ use crate::ids;
 /// The account of the dev token and of clients that name none.
 pub const DEFAULT_ACCOUNT: &str = "default";
 
+/// The longest lifetime a token may be configured with (ten years).
+pub const MAX_TOKEN_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
 /// Lifetime of an access token unless configured otherwise.
 pub const DEFAULT_TOKEN_TTL_SECONDS: u64 = 3600;
 
@@ -198,8 +201,9 @@ impl Auth {
         Self {
             clock,
             dev_token: dev_token.into(),
+            // Clamped to ten years, so that no lifetime can overflow the clock's arithmetic.
             token_ttl: Duration::seconds(
-                i64::try_from(token_ttl_seconds).unwrap_or(i64::MAX / 1000),
+                i64::try_from(token_ttl_seconds.min(MAX_TOKEN_TTL_SECONDS)).unwrap_or(0),
             ),
             clients: RwLock::default(),
             tokens: RwLock::default(),

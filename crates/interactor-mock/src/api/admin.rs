@@ -59,6 +59,19 @@ pub(super) struct Advance {
     seconds: f64,
 }
 
+/// Whether the clock may read `at`: years 1970 to 9999, far from chrono's limits, so that
+/// no later arithmetic on the clock can overflow.
+fn within_clock_range(at: DateTime<Utc>) -> bool {
+    (1970..=9999).contains(&chrono::Datelike::year(&at))
+}
+
+fn out_of_range(path: &str) -> ApiError {
+    ApiError::invalid_request(
+        "The clock must stay between the years 1970 and 9999",
+        json!({ "path": path }),
+    )
+}
+
 /// `POST /_mock/clock/advance {"seconds"}`
 pub(super) async fn advance(
     State(state): State<AppState>,
@@ -73,10 +86,12 @@ pub(super) async fn advance(
     }
     #[allow(clippy::cast_possible_truncation)]
     let millis = (seconds * 1000.0).round() as i64;
-    state
-        .engine
-        .clock()
-        .advance(chrono::Duration::milliseconds(millis));
+    let by = chrono::Duration::milliseconds(millis);
+    let target = state.engine.clock().now().checked_add_signed(by);
+    if !target.is_some_and(within_clock_range) {
+        return Err(out_of_range("seconds"));
+    }
+    state.engine.clock().advance(by);
     state.clock_moved().await;
     Ok(ok(clock_view(&state)).into_response())
 }
@@ -92,6 +107,9 @@ pub(super) async fn set_clock(
     body: Body,
 ) -> Result<Response, ApiError> {
     let SetClock { now } = json_body(body, DEFINITION_LIMIT).await?;
+    if !within_clock_range(now) {
+        return Err(out_of_range("now"));
+    }
     state.engine.clock().set(now);
     state.clock_moved().await;
     Ok(ok(clock_view(&state)).into_response())
