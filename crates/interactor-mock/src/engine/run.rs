@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::records::{InstanceRecord, MAIN_THREAD, ThreadRecord};
 use super::stored::StoredEvent;
+use super::stored::blank_event;
 use super::{
     CallContext, EngineError, EngineEvent, Inner, MAX_AUTOMATIC_STEPS, MAX_LIVE_THREADS,
     MAX_WORKFLOW_DATA_BYTES, condition, halt, http, read,
@@ -48,14 +49,7 @@ pub(super) fn start(
     ctx: &CallContext,
 ) -> Result<(), EngineError> {
     let initial = rec.definition.initial_state.clone();
-    let mut run = Run {
-        inner,
-        rec,
-        input,
-        ctx,
-        steps: 0,
-        failed_logs: Vec::new(),
-    };
+    let mut run = Run::new(inner, rec, input, ctx);
 
     let mut created = run.event(HistoryEventType::Lifecycle, "created", MAIN_THREAD);
     created.initial_state = Some(initial.clone());
@@ -108,14 +102,7 @@ pub(super) fn resume(
     let now = inner.clock.now();
     let before = rec.data().clone();
     rec.begin_change(Some(thread_id));
-    let mut run = Run {
-        inner,
-        rec,
-        input,
-        ctx,
-        steps: 0,
-        failed_logs: Vec::new(),
-    };
+    let mut run = Run::new(inner, rec, input, ctx);
 
     let mut resumed = run.event(HistoryEventType::Lifecycle, "resumed", thread_id);
     resumed.state = Some(state_name.clone());
@@ -142,14 +129,7 @@ pub(super) fn resume(
 pub(super) fn cancel(inner: &Inner, rec: &mut InstanceRecord, reason: &str, ctx: &CallContext) {
     rec.begin_change(None);
     let input = Map::new();
-    let mut run = Run {
-        inner,
-        rec,
-        input: &input,
-        ctx,
-        steps: 0,
-        failed_logs: Vec::new(),
-    };
+    let mut run = Run::new(inner, rec, &input, ctx);
     let now = run.now();
     for thread in run.rec.threads.iter_mut().filter(|t| t.is_live()) {
         thread.status = ThreadStatus::Cancelled;
@@ -244,7 +224,23 @@ fn missing_state(name: &str) -> EngineError {
     )
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        inner: &'a Inner,
+        rec: &'a mut InstanceRecord,
+        input: &'a Map<String, Value>,
+        ctx: &'a CallContext,
+    ) -> Self {
+        Self {
+            inner,
+            rec,
+            input,
+            ctx,
+            steps: 0,
+            failed_logs: Vec::new(),
+        }
+    }
+
     fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -252,26 +248,10 @@ impl Run<'_> {
     /// A blank event of `kind` stamped now.
     fn event(&self, kind: HistoryEventType, subtype: &str, thread: &str) -> HistoryEvent {
         let now = self.now();
-        HistoryEvent {
-            id: self.inner.event_ids.next(now),
-            kind,
-            subtype: Some(subtype.to_owned()),
-            timestamp: now,
-            thread: Some(thread.to_owned()),
-            state: None,
-            initial_state: None,
-            from_state: None,
-            to_state: None,
-            trigger: None,
-            changes: None,
-            logic: None,
-            duration_ms: None,
-            logs: Vec::new(),
-            http_status: None,
-            input: None,
-            error: None,
-            workflow_data: None,
-        }
+        let mut event = blank_event(self.inner.event_ids.next(now), kind, now);
+        event.subtype = Some(subtype.to_owned());
+        event.thread = Some(thread.to_owned());
+        event
     }
 
     fn record(&mut self, event: HistoryEvent) {

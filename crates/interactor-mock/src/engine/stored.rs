@@ -251,26 +251,14 @@ impl StoredEvent {
     /// The event as the wire shows it, with its `workflow_data` snapshot when asked for.
     pub(crate) fn unpack(&self, include_data: bool) -> HistoryEvent {
         let text = |s: &Option<Arc<str>>| s.as_deref().map(str::to_owned);
-        let mut event = HistoryEvent {
-            id: self.id.render(),
-            kind: HistoryEventType::from(&*self.kind),
-            subtype: text(&self.subtype),
-            timestamp: self.timestamp,
-            thread: text(&self.thread),
-            state: text(&self.state),
-            initial_state: None,
-            from_state: None,
-            to_state: None,
-            trigger: None,
-            changes: None,
-            logic: None,
-            duration_ms: None,
-            logs: Vec::new(),
-            http_status: None,
-            input: None,
-            error: None,
-            workflow_data: None,
-        };
+        let mut event = blank_event(
+            self.id.render(),
+            HistoryEventType::from(&*self.kind),
+            self.timestamp,
+        );
+        event.subtype = text(&self.subtype);
+        event.thread = text(&self.thread);
+        event.state = text(&self.state);
         for extra in &self.extras {
             match extra {
                 Extra::InitialState(s) => event.initial_state = Some(s.to_string()),
@@ -290,6 +278,34 @@ impl StoredEvent {
             event.workflow_data = Some(Value::Object(self.data.get()));
         }
         event
+    }
+}
+
+/// An event with only its id, kind and time set.
+pub(crate) fn blank_event(
+    id: String,
+    kind: HistoryEventType,
+    timestamp: DateTime<Utc>,
+) -> HistoryEvent {
+    HistoryEvent {
+        id,
+        kind,
+        subtype: None,
+        timestamp,
+        thread: None,
+        state: None,
+        initial_state: None,
+        from_state: None,
+        to_state: None,
+        trigger: None,
+        changes: None,
+        logic: None,
+        duration_ms: None,
+        logs: Vec::new(),
+        http_status: None,
+        input: None,
+        error: None,
+        workflow_data: None,
     }
 }
 
