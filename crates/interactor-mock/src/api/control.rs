@@ -41,11 +41,10 @@ impl AppState {
     pub(crate) async fn clock_moved(&self) {
         self.webhooks.wake();
         let engine = self.engine.clone();
-        let swept = super::blocking(move || Ok(engine.sweep_expired())).await;
-        if let Ok(count) = swept
-            && count > 0
-        {
-            tracing::debug!(count, "instances cancelled by their TTL");
+        match super::blocking(move || Ok(engine.sweep_expired())).await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "instances cancelled by their TTL"),
+            Err(err) => tracing::error!(error = %err.body.message, "the TTL sweep failed"),
         }
     }
 
