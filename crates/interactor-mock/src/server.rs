@@ -173,6 +173,7 @@ impl MockServerBuilder {
 
         let (shutdown, signal) = oneshot::channel::<()>();
         let dispatcher = webhooks.spawn_dispatcher();
+        let sweeper = tokio::spawn(sweep_periodically(state.clone()));
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = signal.await;
@@ -180,6 +181,7 @@ impl MockServerBuilder {
             if let Err(err) = serve.await {
                 tracing::error!(error = %err, "mock server stopped with an error");
             }
+            sweeper.abort();
             dispatcher.stop().await;
         });
         tracing::debug!(%addr, "mock server listening");
@@ -191,6 +193,19 @@ impl MockServerBuilder {
             shutdown: Some(shutdown),
             task: Some(task),
         })
+    }
+}
+
+/// How often a running server looks for instances that outlived their TTL while nobody
+/// moved the clock (moving it through the admin API sweeps at once).
+const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn sweep_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        state.clock_moved().await;
     }
 }
 
