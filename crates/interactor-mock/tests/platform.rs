@@ -937,9 +937,15 @@ async fn exported_state_imports_into_a_fresh_server_with_every_instance_and_even
 async fn the_clock_refuses_readings_outside_its_range() {
     let api = Api::with(MockServer::builder().clock(Clock::frozen_at(start()))).await;
 
-    let far = api.post_admin("/clock/set", json!({"now": "+100000-01-01T00:00:00Z"})).await;
-    let back = api.post_admin("/clock/advance", json!({"seconds": -9.0e9})).await;
-    let nan = api.post_admin("/clock/advance", json!({"seconds": "soon"})).await;
+    let far = api
+        .post_admin("/clock/set", json!({"now": "+100000-01-01T00:00:00Z"}))
+        .await;
+    let back = api
+        .post_admin("/clock/advance", json!({"seconds": -9.0e9}))
+        .await;
+    let nan = api
+        .post_admin("/clock/advance", json!({"seconds": "soon"}))
+        .await;
     let clock = api.get_admin("/clock").await;
 
     assert_eq!((far.status, far.code()), (400, "invalid_request"));
