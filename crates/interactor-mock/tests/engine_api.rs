@@ -89,7 +89,7 @@ async fn purchase_approval_follows_the_four_reference_scenarios() {
 
     // Manager only: 5000 halts once, with the description rendered.
     let manager = api.start_instance("purchase_approval", input(5000)).await;
-    let id = manager.data()["id"].as_str().unwrap().to_owned();
+    let id = manager.id();
     assert_eq!(manager.data()["current_state"], "manager_approval");
     assert_eq!(
         manager.data()["halting_presentation"]["description"],
@@ -101,7 +101,7 @@ async fn purchase_approval_follows_the_four_reference_scenarios() {
 
     // VP required: 15000 halts twice.
     let vp = api.start_instance("purchase_approval", input(15000)).await;
-    let id = vp.data()["id"].as_str().unwrap().to_owned();
+    let id = vp.id();
     let after_manager = api.resume(&id, json!({"approved": true})).await;
     assert_eq!(after_manager.data()["status"], "halted");
     assert_eq!(after_manager.data()["current_state"], "vp_approval");
@@ -114,7 +114,7 @@ async fn purchase_approval_follows_the_four_reference_scenarios() {
 
     // Rejected: the manager says no.
     let rejected = api.start_instance("purchase_approval", input(5000)).await;
-    let id = rejected.data()["id"].as_str().unwrap().to_owned();
+    let id = rejected.id();
     let done = api.resume(&id, json!({"approved": false})).await;
     assert_eq!(done.data()["status"], "completed");
     assert_eq!(done.data()["workflow_data"]["status"], "rejected");
@@ -185,10 +185,7 @@ async fn resume_input_is_merged_shallowly_before_transitions_are_evaluated() {
         }
     }))
     .await;
-    let id = api.start_instance("merge", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("merge", json!({})).await.id();
 
     let done = api
         .resume(&id, json!({"level": 7, "nested": {"b": 2}}))
@@ -231,7 +228,7 @@ async fn selection_mode_resumes_with_a_choice_key_and_rejects_unknown_keys() {
     }))
     .await;
     let halted = api.start_instance("orders", json!({})).await;
-    let id = halted.data()["id"].as_str().unwrap().to_owned();
+    let id = halted.id();
 
     let options = &halted.data()["halted_options"];
     assert_eq!(halted.data()["halted_at_state"], "await_approval");
@@ -286,7 +283,7 @@ async fn static_messages_and_canned_ai_replies_fill_halted_options() {
         "The strategy is ready: ${workflow_data.strategy}.",
     );
     let first = api.start_instance("notes", json!({})).await;
-    let id = first.data()["id"].as_str().unwrap().to_owned();
+    let id = first.id();
     assert_eq!(
         first.data()["halted_options"]["instruction"],
         "Order  needs review."
@@ -327,7 +324,7 @@ async fn choice_and_message_presentations_are_shown_with_templates_applied() {
     }))
     .await;
     let pick = api.start_instance("shows", json!({})).await;
-    let id = pick.data()["id"].as_str().unwrap().to_owned();
+    let id = pick.id();
     assert_eq!(pick.data()["halting_presentation"]["type"], "choice");
     assert_eq!(
         pick.data()["halting_presentation"]["message"],
@@ -383,10 +380,7 @@ async fn instances_stay_on_the_version_they_started_on() {
     definition["states"]["wait"] =
         json!({ "type": "halting", "transitions": [{ "target": "done" }] });
     let v1 = api.deploy(definition.clone()).await;
-    let old = api.start_instance("pinned", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let old = api.start_instance("pinned", json!({})).await.id();
 
     definition["states"]["work"]["logic"]["code"] = json!("return { v: 2 }");
     let added = api.post("/workflows/pinned/versions", definition).await;

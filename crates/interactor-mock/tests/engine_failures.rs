@@ -31,7 +31,7 @@ async fn halted_purchase(api: &Api) -> String {
             json!({"amount": 5000, "description": "Desk"}),
         )
         .await;
-    created.data()["id"].as_str().unwrap().to_owned()
+    created.id()
 }
 
 #[tokio::test]
@@ -85,10 +85,7 @@ async fn input_that_matches_no_transition_is_invalid_transition_and_changes_noth
         }
     }))
     .await;
-    let id = api.start_instance("strict", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("strict", json!({})).await.id();
 
     let rejected = api.resume(&id, json!({"code": "C"})).await;
     let accepted = api.resume(&id, json!({"code": "B"})).await;
@@ -107,10 +104,7 @@ async fn input_that_matches_no_transition_is_invalid_transition_and_changes_noth
 async fn resuming_a_finished_instance_is_instance_not_halted() {
     let api = Api::start().await;
     api.deploy(one_step("quick", "return {}")).await;
-    let id = api.start_instance("quick", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("quick", json!({})).await.id();
 
     let rejected = api.resume(&id, json!({})).await;
 

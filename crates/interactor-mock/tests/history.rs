@@ -62,7 +62,7 @@ async fn paging_with_small_limits_returns_every_event_once_in_order() {
     let api = Api::start().await;
     api.deploy(counter("counter", 300)).await;
     let created = api.start_instance("counter", json!({})).await;
-    let id = created.data()["id"].as_str().unwrap().to_owned();
+    let id = created.id();
 
     let everything = all_pages(&api, &id, "limit=1000").await;
     let paged = all_pages(&api, &id, "limit=7").await;
@@ -93,10 +93,7 @@ async fn paging_with_small_limits_returns_every_event_once_in_order() {
 async fn events_record_lifecycle_transitions_steps_and_halts() {
     let api = Api::start().await;
     api.deploy(counter("short", 2)).await;
-    let id = api.start_instance("short", json!({"x": 1})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("short", json!({"x": 1})).await.id();
     api.resume(&id, json!({"ok": true})).await;
 
     let events = all_pages(&api, &id, "limit=50").await;
@@ -142,10 +139,7 @@ async fn events_record_lifecycle_transitions_steps_and_halts() {
 async fn types_thread_and_data_filters_narrow_the_events() {
     let api = Api::start().await;
     api.deploy(counter("filters", 3)).await;
-    let id = api.start_instance("filters", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("filters", json!({})).await.id();
 
     let steps = all_pages(&api, &id, "types=step").await;
     let mixed = all_pages(&api, &id, "types=halt,lifecycle").await;
@@ -169,10 +163,7 @@ async fn types_thread_and_data_filters_narrow_the_events() {
 async fn since_and_until_select_a_time_window() {
     let api = frozen_api().await;
     api.deploy(counter("timed", 1)).await;
-    let id = api.start_instance("timed", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("timed", json!({})).await.id();
     api.server.clock().advance(Duration::hours(1));
     api.resume(&id, json!({})).await;
     let boundary = (start() + Duration::minutes(30))
@@ -196,10 +187,7 @@ async fn since_and_until_select_a_time_window() {
 async fn a_single_event_is_found_by_id_with_its_data_snapshot() {
     let api = Api::start().await;
     api.deploy(counter("single", 2)).await;
-    let id = api.start_instance("single", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("single", json!({})).await.id();
     let events = all_pages(&api, &id, "types=transition").await;
     let first = events[0]["id"].as_str().unwrap();
 
@@ -224,10 +212,7 @@ async fn a_single_event_is_found_by_id_with_its_data_snapshot() {
 async fn bad_limits_cursors_and_timestamps_are_invalid_requests() {
     let api = Api::start().await;
     api.deploy(counter("bad", 1)).await;
-    let id = api.start_instance("bad", json!({})).await.data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.start_instance("bad", json!({})).await.id();
 
     for query in [
         "limit=0",

@@ -326,10 +326,7 @@ async fn every_route_refuses_a_token_without_its_scope() {
     let id = api
         .start_instance("approval_workflow", json!({"id": "r", "amount": 1}))
         .await
-        .data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .id();
     let all = [
         Scope::Read,
         Scope::Write,
@@ -541,10 +538,7 @@ async fn fifty_concurrent_resumes_of_one_halt_take_effect_once() {
             json!({"amount": 5000, "description": "Desk"}),
         )
         .await
-        .data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .id();
 
     let answers = futures_util::future::join_all((0..50).map(|i| {
         let input = if i % 2 == 0 {
@@ -606,10 +600,7 @@ async fn expected_state_guards_a_resume() {
     let id = api
         .start_instance("purchase_approval", json!({"amount": 15000}))
         .await
-        .data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .id();
 
     let wrong = api
         .post(
@@ -732,10 +723,7 @@ async fn halted_instances_are_cancelled_after_ninety_days_of_the_clock() {
     let id = api
         .start_instance("approval_workflow", json!({"id": "1"}))
         .await
-        .data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .id();
 
     api.post_admin("/clock/advance", json!({"seconds": 89 * 86_400}))
         .await;
@@ -882,10 +870,7 @@ async fn exported_state_imports_into_a_fresh_server_with_every_instance_and_even
     let id = source
         .start_instance("purchase_approval", json!({"amount": 15000}))
         .await
-        .data()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .id();
     source.resume(&id, json!({"approved": true})).await;
     let subscription = json!({
         "url": "http://127.0.0.1:9/hooks",

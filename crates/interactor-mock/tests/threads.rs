@@ -52,7 +52,7 @@ async fn forked(api: &Api, amount: u64) -> String {
         .start_instance("parallel_approval", json!({"amount": amount}))
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
-    created.data()["id"].as_str().unwrap().to_owned()
+    created.id()
 }
 
 async fn resume_thread(api: &Api, id: &str, thread: &str, input: Value) -> support::Answer {

@@ -10,6 +10,25 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{self, envelope, error_body, instance, received};
 
+/// Answers the first `GET` of the instance with `first` and every later one with the
+/// instance itself.
+async fn first_get_then_instance(server: &MockServer, first: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(INSTANCE_PATH))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(INSTANCE_PATH))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))),
+        )
+        .mount(server)
+        .await;
+}
+
 const INSTANCE_PATH: &str = "/api/v1/workflows/instances/inst_a";
 
 #[tokio::test]
@@ -97,24 +116,13 @@ async fn the_same_key_and_body_are_sent_on_every_attempt() {
 #[tokio::test]
 async fn a_rate_limited_request_waits_the_advertised_time() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(INSTANCE_PATH))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_json(error_body("rate_limited", "slow down")),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(INSTANCE_PATH))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))),
-        )
-        .mount(&server)
-        .await;
+    first_get_then_instance(
+        &server,
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "1")
+            .set_body_json(error_body("rate_limited", "slow down")),
+    )
+    .await;
 
     let started = Instant::now();
     support::client(&server)
@@ -425,24 +433,13 @@ async fn a_rate_limit_reset_time_is_waited_for_without_retry_after() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    Mock::given(method("GET"))
-        .and(path(INSTANCE_PATH))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("x-ratelimit-reset", (now + 2).to_string().as_str())
-                .set_body_json(error_body("rate_limited", "slow down")),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(INSTANCE_PATH))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(envelope(instance("inst_a", "running"))),
-        )
-        .mount(&server)
-        .await;
+    first_get_then_instance(
+        &server,
+        ResponseTemplate::new(429)
+            .insert_header("x-ratelimit-reset", (now + 2).to_string().as_str())
+            .set_body_json(error_body("rate_limited", "slow down")),
+    )
+    .await;
 
     let started = Instant::now();
     support::client(&server)

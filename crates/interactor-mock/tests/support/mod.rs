@@ -24,6 +24,14 @@ impl Answer {
         &self.body["data"]
     }
 
+    /// `body.data.id`, the id of the instance (or other resource) answered.
+    pub(crate) fn id(&self) -> String {
+        self.body["data"]["id"]
+            .as_str()
+            .expect("the answer has an id")
+            .to_owned()
+    }
+
     /// `body.error.code`.
     pub(crate) fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
