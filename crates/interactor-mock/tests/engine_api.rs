@@ -472,3 +472,40 @@ async fn a_workflow_that_loops_without_halting_fails() {
     assert_eq!(instance.data()["status"], "failed");
     assert!(instance.data()["error"].as_str().unwrap().contains("1000"));
 }
+
+/// Records what it is given, and wants only `completed` events.
+#[derive(Default)]
+struct CompletedOnly {
+    published: std::sync::Mutex<Vec<interactor_client::model::WebhookEventType>>,
+}
+
+impl interactor_mock::engine::EventSink for CompletedOnly {
+    fn publish(&self, event: interactor_mock::engine::EngineEvent) {
+        self.published.lock().unwrap().push(event.kind);
+    }
+
+    fn wants(&self, kind: &interactor_client::model::WebhookEventType, _namespace: &str) -> bool {
+        *kind == interactor_client::model::WebhookEventType::InstanceCompleted
+    }
+}
+
+#[tokio::test]
+async fn the_engine_only_publishes_events_its_sink_wants() {
+    let api = Api::start().await;
+    stub_yourapp(&api);
+    api.deploy(approval_workflow()).await;
+    let sink = std::sync::Arc::new(CompletedOnly::default());
+    api.server.engine().set_event_sink(sink.clone());
+
+    let id = api
+        .start_instance("approval_workflow", json!({"id": "r1"}))
+        .await
+        .id();
+    api.resume(&id, json!({"approved": true})).await;
+
+    let published = sink.published.lock().unwrap().clone();
+    assert_eq!(
+        published,
+        [interactor_client::model::WebhookEventType::InstanceCompleted]
+    );
+}

@@ -19,4 +19,12 @@ pub struct EngineEvent {
 pub trait EventSink: Send + Sync {
     /// Takes one event.
     fn publish(&self, event: EngineEvent);
+
+    /// Whether an event of `kind` about an instance in `namespace` would be used. Asked
+    /// while the operation runs, so that the engine only takes a snapshot of the instance
+    /// for events somebody listens to. Every event is wanted unless this says otherwise.
+    fn wants(&self, kind: &WebhookEventType, namespace: &str) -> bool {
+        let _ = (kind, namespace);
+        true
+    }
 }

@@ -271,6 +271,12 @@ impl<'a> Run<'a> {
         if let Some(counter) = counter {
             counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+        let wanted = super::read(&self.inner.sink)
+            .as_ref()
+            .is_some_and(|sink| sink.wants(&kind, &self.rec.namespace));
+        if !wanted {
+            return;
+        }
         // The instance as it stands at this event, so that each delivery tells its own
         // moment (a resume that halts again sends `resumed` before `halted`).
         let instance = self.rec.view();

@@ -58,7 +58,7 @@ mod subscriptions;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use interactor_client::model::{CreateSubscriptionRequest, Subscription};
+use interactor_client::model::{CreateSubscriptionRequest, Subscription, WebhookEventType};
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
@@ -347,6 +347,13 @@ impl Webhooks {
 }
 
 impl EventSink for Webhooks {
+    fn wants(&self, kind: &WebhookEventType, namespace: &str) -> bool {
+        self.lock()
+            .subscriptions
+            .values()
+            .any(|subscription| subscription.wants(kind, Some(namespace)))
+    }
+
     fn publish(&self, event: EngineEvent) {
         let now = self.shared.clock.now();
         let namespace = event.instance.namespace.as_deref();
