@@ -19,7 +19,7 @@ use support::{MockProcess, Receiver};
 const SECRET: &str = "whsec_end_to_end_secret_of_32_chars!";
 
 fn purchase_approval() -> WorkflowDefinition {
-    let raw = include_str!("fixtures/purchase_approval.json");
+    let raw = include_str!("../crates/interactor-mock/tests/fixtures/purchase_approval.json");
     serde_json::from_str(raw).expect("the fixture is a definition")
 }
 

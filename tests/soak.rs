@@ -53,8 +53,10 @@ async fn soak() {
         })
         .await
         .unwrap();
-    let definition: WorkflowDefinition =
-        serde_json::from_str(include_str!("fixtures/approval_workflow.json")).unwrap();
+    let definition: WorkflowDefinition = serde_json::from_str(include_str!(
+        "../crates/interactor-mock/tests/fixtures/approval_workflow.json"
+    ))
+    .unwrap();
     let version = setup.workflows().create(&definition).await.unwrap();
     setup
         .workflows()

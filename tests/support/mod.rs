@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use interactor_client::Client;
-use interactor_webhook::{Event, MemoryReplayGuard, VerifiedDelivery, Verifier};
+use interactor_webhook::{MemoryReplayGuard, VerifiedDelivery, Verifier};
 
 /// The mock binary, brought up to date once per test run: `cargo test --workspace` has
 /// built it already (the build is then a no-op), while testing this package on its own
@@ -197,9 +197,4 @@ impl Receiver {
             .map(|d| d.event.name().to_owned())
             .collect()
     }
-}
-
-/// Keeps `Event` in use for the tests that match on it.
-pub(crate) fn is_halted(event: &Event) -> bool {
-    matches!(event, Event::InstanceHalted(_))
 }

@@ -188,7 +188,6 @@ impl MockServerBuilder {
 
         Ok(MockServer {
             addr,
-            dev_token: self.dev_token,
             state,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -222,7 +221,6 @@ async fn sweep_periodically(state: AppState) {
 /// ```
 pub struct MockServer {
     addr: SocketAddr,
-    dev_token: String,
     state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -284,7 +282,7 @@ impl MockServer {
     pub fn client(&self) -> interactor_client::Client {
         match interactor_client::Client::builder()
             .base_url(self.api_url())
-            .bearer_token(self.dev_token.clone())
+            .bearer_token(self.dev_token())
             .build()
         {
             Ok(client) => client,
@@ -294,7 +292,7 @@ impl MockServer {
 
     /// The token the server accepts.
     pub fn dev_token(&self) -> &str {
-        &self.dev_token
+        self.state.auth.dev_token()
     }
 
     /// Clients and tokens.

@@ -17,61 +17,8 @@ pub(crate) const WORKFLOW: &str = "approval_workflow";
 /// The reference's `approval_workflow`: a script step, a halting form, and two terminal
 /// states whose `on_enter` posts to `https://yourapp.com`.
 pub(crate) fn approval_workflow() -> Value {
-    json!({
-        "name": WORKFLOW,
-        "initial_state": "request",
-        "ai_guidance": "This workflow handles approval requests. Route based on amount thresholds.",
-        "states": {
-            "request": {
-                "type": "action",
-                "logic": {
-                    "type": "script",
-                    "code": concat!(
-                        "return { request_id: input.id, amount: input.amount, ",
-                        "status: \"pending\", submitted_at: new Date().toISOString() }"
-                    )
-                },
-                "transitions": [{ "target": "await_approval" }]
-            },
-            "await_approval": {
-                "type": "halting",
-                "presentation": {
-                    "type": "form",
-                    "title": "Approval Required",
-                    "description": "Please review and approve or reject this request.",
-                    "fields": [
-                        { "name": "approved", "type": "boolean", "label": "Approve this request?" },
-                        {
-                            "name": "comment", "type": "string",
-                            "label": "Comment (optional)", "multiline": true
-                        }
-                    ]
-                },
-                "transitions": [
-                    { "target": "approved", "condition": { "field": "approved", "equals": true } },
-                    { "target": "rejected" }
-                ]
-            },
-            "approved": {
-                "type": "terminal",
-                "on_enter": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/webhooks/approval-complete",
-                    "body": { "request_id": "${workflow_data.request_id}", "status": "approved" }
-                }
-            },
-            "rejected": {
-                "type": "terminal",
-                "on_enter": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/webhooks/approval-complete",
-                    "body": { "request_id": "${workflow_data.request_id}", "status": "rejected" }
-                }
-            }
-        }
-    })
+    serde_json::from_str(include_str!("../../tests/fixtures/approval_workflow.json"))
+        .expect("the fixture is JSON")
 }
 
 /// The input an instance starts with.

@@ -137,6 +137,15 @@ impl Api {
         .await
     }
 
+    /// How many instances `GET /workflows/instances` lists.
+    pub(crate) async fn instance_count(&self) -> usize {
+        let listed = self.get("/workflows/instances").await;
+        listed.data()["instances"]
+            .as_array()
+            .expect("a list of instances")
+            .len()
+    }
+
     pub(crate) async fn resume(&self, id: &str, input: Value) -> Answer {
         self.post(
             &format!("/workflows/instances/{id}/resume"),
@@ -148,142 +157,14 @@ impl Api {
 
 /// The reference's `approval_workflow` (Step 1).
 pub(crate) fn approval_workflow() -> Value {
-    json!({
-        "name": "approval_workflow",
-        "initial_state": "request",
-        "ai_guidance": "This workflow handles approval requests. Route based on amount thresholds.",
-        "states": {
-            "request": {
-                "type": "action",
-                "logic": {
-                    "type": "script",
-                    "code": "return { request_id: input.id, amount: input.amount, status: \"pending\", submitted_at: new Date().toISOString() }"
-                },
-                "transitions": [{ "target": "await_approval" }]
-            },
-            "await_approval": {
-                "type": "halting",
-                "presentation": {
-                    "type": "form",
-                    "title": "Approval Required",
-                    "description": "Please review and approve or reject this request.",
-                    "fields": [
-                        { "name": "approved", "type": "boolean", "label": "Approve this request?" },
-                        { "name": "comment", "type": "string", "label": "Comment (optional)", "multiline": true }
-                    ]
-                },
-                "transitions": [
-                    { "target": "approved", "condition": { "field": "approved", "equals": true } },
-                    { "target": "rejected" }
-                ]
-            },
-            "approved": {
-                "type": "terminal",
-                "on_enter": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/webhooks/approval-complete",
-                    "body": { "request_id": "${workflow_data.request_id}", "status": "approved" }
-                }
-            },
-            "rejected": {
-                "type": "terminal",
-                "on_enter": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": "https://yourapp.com/api/webhooks/approval-complete",
-                    "body": { "request_id": "${workflow_data.request_id}", "status": "rejected" }
-                }
-            }
-        }
-    })
+    serde_json::from_str(include_str!("../fixtures/approval_workflow.json"))
+        .expect("the fixture is JSON")
 }
 
 /// The reference's `purchase_approval` (Complete Example).
 pub(crate) fn purchase_approval() -> Value {
-    json!({
-      "name": "purchase_approval",
-      "initial_state": "submit",
-      "ai_guidance": "Multi-level purchase approval workflow.",
-      "states": {
-        "submit": {
-          "type": "action",
-          "logic": { "type": "script", "code": "return { ...input, submitted_at: new Date().toISOString(), status: 'pending' }" },
-          "transitions": [
-            { "target": "auto_approved", "condition": { "field": "amount", "operator": "lte", "value": 1000 } },
-            { "target": "manager_approval", "condition": { "field": "amount", "operator": "lte", "value": 10000 } },
-            { "target": "manager_approval" }
-          ]
-        },
-        "manager_approval": {
-          "type": "halting",
-          "presentation": {
-            "type": "form",
-            "title": "Manager Approval Required",
-            "description": "Purchase request for ${workflow_data.description} - $${workflow_data.amount}",
-            "fields": [
-              { "name": "approved", "type": "boolean", "label": "Approve?", "required": true },
-              { "name": "comment", "type": "string", "label": "Comment", "multiline": true }
-            ]
-          },
-          "transitions": [
-            { "target": "vp_approval", "condition": { "and": [
-                { "field": "approved", "equals": true },
-                { "field": "amount", "operator": "gt", "value": 10000 } ] } },
-            { "target": "approved", "condition": { "field": "approved", "equals": true } },
-            { "target": "rejected" }
-          ]
-        },
-        "vp_approval": {
-          "type": "halting",
-          "presentation": {
-            "type": "form",
-            "title": "VP Approval Required",
-            "description": "High-value purchase: ${workflow_data.description} - $${workflow_data.amount}",
-            "fields": [
-              { "name": "approved", "type": "boolean", "label": "VP Approval", "required": true },
-              { "name": "budget_code", "type": "string", "label": "Budget Code" },
-              { "name": "comment", "type": "string", "label": "Comment", "multiline": true }
-            ]
-          },
-          "transitions": [
-            { "target": "approved", "condition": { "field": "approved", "equals": true } },
-            { "target": "rejected" }
-          ]
-        },
-        "auto_approved": {
-          "type": "action",
-          "logic": { "type": "script", "code": "return { ...workflow_data, status: 'approved', approved_by: 'auto', approved_at: new Date().toISOString() }" },
-          "transitions": [{ "target": "notify_requester" }]
-        },
-        "approved": {
-          "type": "action",
-          "logic": { "type": "script", "code": "return { ...workflow_data, status: 'approved', approved_at: new Date().toISOString() }" },
-          "transitions": [{ "target": "notify_requester" }]
-        },
-        "rejected": {
-          "type": "action",
-          "logic": { "type": "script", "code": "return { ...workflow_data, status: 'rejected', rejected_at: new Date().toISOString() }" },
-          "transitions": [{ "target": "notify_requester" }]
-        },
-        "notify_requester": {
-          "type": "action",
-          "logic": {
-            "type": "http",
-            "method": "POST",
-            "url": "https://yourapp.com/api/notifications",
-            "body": {
-              "type": "purchase_decision",
-              "email": "${workflow_data.requester}",
-              "status": "${workflow_data.status}",
-              "amount": "${workflow_data.amount}"
-            }
-          },
-          "transitions": [{ "target": "complete" }]
-        },
-        "complete": { "type": "terminal" }
-      }
-    })
+    serde_json::from_str(include_str!("../fixtures/purchase_approval.json"))
+        .expect("the fixture is JSON")
 }
 
 /// Answers every HTTP logic call to `https://yourapp.com/…` with 200 `{"ok": true}`.
