@@ -926,3 +926,25 @@ async fn the_clock_refuses_readings_outside_its_range() {
     assert_eq!(nan.status, 400);
     assert_eq!(clock.data()["now"], "2030-01-01T00:00:00Z");
 }
+
+#[tokio::test]
+async fn state_save_writes_the_state_file_on_request() {
+    let path = std::env::temp_dir().join(format!("interactor-save-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let api = Api::with(MockServer::builder().state_file(&path)).await;
+    api.deploy(approval_workflow()).await;
+    let without = Api::start().await;
+
+    let saved = api.post_admin("/state/save", json!({})).await;
+    let refused = without.post_admin("/state/save", json!({})).await;
+
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        written["engine"]["workflows"][0]["name"],
+        "approval_workflow"
+    );
+    assert_eq!((refused.status, refused.code()), (400, "invalid_request"));
+    let _ = std::fs::remove_file(&path);
+}
