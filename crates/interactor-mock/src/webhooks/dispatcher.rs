@@ -164,7 +164,7 @@ impl Webhooks {
         headers: &DeliveryHeaders,
         timeout: Duration,
     ) -> Result<u16, String> {
-        let client = self.shared.client.as_ref().map_err(Clone::clone)?;
+        let client = self.client()?;
         let mut request = client
             .post(job.url.as_str())
             .timeout(timeout)

@@ -141,8 +141,9 @@ struct Shared {
     /// few map operations, so an async mutex would only add cost.
     state: Mutex<State>,
     wake: Notify,
-    /// The HTTP client, or why it could not be built.
-    client: Result<reqwest::Client, String>,
+    /// The HTTP client, or why it could not be built; made on the first delivery, so
+    /// that a server nobody subscribes to never loads TLS roots.
+    client: std::sync::OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -155,24 +156,28 @@ impl Webhooks {
     /// No subscriptions yet; retries follow `clock`.
     #[must_use]
     pub fn new(clock: Clock, config: WebhookConfig) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("interactor-mock/", env!("CARGO_PKG_VERSION")))
-            .no_proxy()
-            .build()
-            .map_err(|err| format!("the webhook HTTP client could not be built: {err}"));
-        if let Err(err) = &client {
-            tracing::warn!(error = %err, "webhook deliveries will fail");
-        }
         Self {
             shared: Arc::new(Shared {
                 clock,
                 config: RwLock::new(config),
                 state: Mutex::default(),
                 wake: Notify::new(),
-                client,
+                client: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// The client deliveries are sent with.
+    fn client(&self) -> Result<&reqwest::Client, String> {
+        let client = self.shared.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("interactor-mock/", env!("CARGO_PKG_VERSION")))
+                .no_proxy()
+                .build()
+                .map_err(|err| format!("the webhook HTTP client could not be built: {err}"))
+        });
+        client.as_ref().map_err(Clone::clone)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
