@@ -49,7 +49,7 @@ impl Clock {
         let state = self.lock();
         match state.frozen_at {
             Some(at) => at,
-            None => Utc::now() + state.offset,
+            None => shifted(Utc::now(), state.offset),
         }
     }
 
@@ -63,12 +63,12 @@ impl Clock {
         let mut state = self.lock();
         match state.frozen_at.as_mut() {
             Some(at) => {
-                *at += by;
+                *at = shifted(*at, by);
                 *at
             }
             None => {
-                state.offset += by;
-                Utc::now() + state.offset
+                state.offset = state.offset.checked_add(&by).unwrap_or(state.offset);
+                shifted(Utc::now(), state.offset)
             }
         }
     }
@@ -87,7 +87,7 @@ impl Clock {
     pub fn freeze(&self, frozen: bool) {
         let mut state = self.lock();
         match (frozen, state.frozen_at) {
-            (true, None) => state.frozen_at = Some(Utc::now() + state.offset),
+            (true, None) => state.frozen_at = Some(shifted(Utc::now(), state.offset)),
             (false, Some(at)) => {
                 state.offset = at - Utc::now();
                 state.frozen_at = None;
@@ -95,6 +95,17 @@ impl Clock {
             _ => {}
         }
     }
+}
+
+/// `at` moved by `by`, held at the edge of the representable range rather than
+/// overflowing, so no setting of the clock can make reading it panic.
+fn shifted(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(by)
+        .unwrap_or(if by < Duration::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
 }
 
 #[cfg(test)]
@@ -137,5 +148,14 @@ mod tests {
         let reading = clock.now();
         assert!(reading >= frozen + Duration::hours(2));
         assert!(reading < frozen + Duration::hours(2) + Duration::seconds(5));
+    }
+
+    #[test]
+    fn moving_past_the_representable_range_saturates_instead_of_panicking() {
+        let clock = Clock::frozen_at(DateTime::<Utc>::MAX_UTC - Duration::days(1));
+
+        clock.advance(Duration::days(400));
+
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
     }
 }
